@@ -1,0 +1,128 @@
+//! Assembling and running the process: open the store, bootstrap the first admin, load
+//! the snapshot, start the log writer, serve HTTP until a shutdown signal, then flush.
+
+mod bootstrap;
+mod observe;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use poem::{EndpointExt, Route, Server};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use observe::{LoggedByHandler, REQUEST_ID_HEADER, RequestMeta};
+pub use state::{AppState, Inner};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::{GatewayError, Result};
+use crate::listener::NoDelayAcceptor;
+use crate::logsink::LogWriter;
+use crate::secrets::KeyVault;
+use crate::snapshot::SnapshotCell;
+use crate::store::{self, ConfigStore, LogStore};
+
+/// A running gateway: its address, and the handle that stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish (up to the grace period), then
+    /// flushes the request log writer.
+    pub async fn shutdown(self) -> Result<()> {
+        let _ = self.stop.send(());
+        Self::join(self.task).await
+    }
+
+    /// Waits until the server ends (after the stop signal or a failure).
+    pub async fn wait(self) -> Result<()> {
+        Self::join(self.task).await
+    }
+
+    async fn join(task: JoinHandle<Result<()>>) -> Result<()> {
+        task.await
+            .map_err(|err| GatewayError::Internal(format!("server task failed: {err}")))?
+    }
+}
+
+/// Where the provider-key secret lives: the configured file, or next to the database.
+fn secret_path(config: &Config) -> PathBuf {
+    if let Some(path) = &config.secret_file {
+        return path.clone();
+    }
+    store::sqlite_path(&config.database_url)
+        .and_then(|db| db.parent().map(|dir| dir.join("secret.key")))
+        .unwrap_or_else(|| PathBuf::from("data/secret.key"))
+}
+
+/// Opens everything and starts serving on `config.listen` (port 0 picks a free port).
+/// `stop_signal` ends the server when it resolves; `RunningServer::shutdown` does too.
+pub async fn start(
+    config: Config,
+    stop_signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<RunningServer> {
+    let clock = Clock::new(config.timezone);
+    let sql = store::connect(&config.database_url, config.database_max_connections, clock).await?;
+    let vault = KeyVault::open(&secret_path(&config), config.key_strategy)?;
+    let store: Arc<dyn ConfigStore> = Arc::new(sql.clone());
+    let logs: Arc<dyn LogStore> = Arc::new(sql.clone());
+    bootstrap::ensure_first_admin(&*store, &config).await?;
+
+    let writer = LogWriter::start(logs.clone(), config.log_writer);
+    let http = reqwest::Client::builder()
+        .connect_timeout(config.timeouts.connect)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|err| GatewayError::Internal(format!("http client: {err}")))?;
+    let state = AppState::new(Inner {
+        snapshot: SnapshotCell::new(config.aliases.clone()),
+        clock,
+        store,
+        logs,
+        vault,
+        sink: writer.sink(),
+        http,
+        config,
+    });
+    state.refresh().await?;
+
+    let acceptor = NoDelayAcceptor::bind(state.config.listen)
+        .await
+        .map_err(|err| {
+            GatewayError::Config(format!("cannot listen on {}: {err}", state.config.listen))
+        })?;
+    let addr = acceptor.local_addr();
+    let app = Route::new()
+        .nest("/", crate::api::routes())
+        .around(observe::observe)
+        .data(state.clone());
+    let grace = state.config.shutdown_grace;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let signal = async move {
+            tokio::select! {
+                _ = stopped => {}
+                () = stop_signal => {}
+            }
+        };
+        let served = Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(app, signal, Some(grace))
+            .await;
+        writer.shutdown().await;
+        sql.close().await;
+        served.map_err(|err| GatewayError::Internal(format!("server error: {err}")))
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}

@@ -1,0 +1,392 @@
+//! Process settings: parse `custom-config.toml` and `redirect.toml`, apply defaults and
+//! environment overrides, and validate with errors that name the file, the key and
+//! what is expected.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+use crate::clock::parse_offset;
+use crate::error::{GatewayError, Result};
+
+pub const DEFAULT_CONFIG_PATH: &str = "config/custom-config.toml";
+const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/gateway.db";
+const DEFAULT_TIMEZONE: &str = "+08:00";
+const DEFAULT_ADMIN_USERNAME: &str = "admin";
+
+/// How provider keys are stored and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStrategy {
+    /// Stored encrypted, never shown.
+    None,
+    /// Stored encrypted, shown as first 4 + `...` + last 4.
+    Masked,
+    /// Stored and shown as is.
+    Plain,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: ServerSection,
+    #[serde(default)]
+    database: DatabaseSection,
+    #[serde(default)]
+    security: SecuritySection,
+    #[serde(default)]
+    display: DisplaySection,
+    #[serde(default)]
+    admin: AdminSection,
+    #[serde(default)]
+    upstream: UpstreamSection,
+    #[serde(default)]
+    log_writer: LogWriterSection,
+    #[serde(default)]
+    telemetry: TelemetrySection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ServerSection {
+    listen: String,
+    redirect_file: String,
+    max_body_bytes: u64,
+    shutdown_grace_seconds: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: DEFAULT_LISTEN.to_string(),
+            redirect_file: "redirect.toml".to_string(),
+            max_body_bytes: 32 * 1024 * 1024,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DatabaseSection {
+    url: String,
+    max_connections: u32,
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        DatabaseSection {
+            url: DEFAULT_DATABASE_URL.to_string(),
+            max_connections: 8,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SecuritySection {
+    key_strategy: KeyStrategy,
+    secret_file: String,
+    session_ttl_hours: u64,
+}
+
+impl Default for SecuritySection {
+    fn default() -> Self {
+        SecuritySection {
+            key_strategy: KeyStrategy::Masked,
+            secret_file: String::new(),
+            session_ttl_hours: 24,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct DisplaySection {
+    timezone: String,
+}
+
+impl Default for DisplaySection {
+    fn default() -> Self {
+        DisplaySection {
+            timezone: DEFAULT_TIMEZONE.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AdminSection {
+    username: String,
+    password: String,
+}
+
+impl Default for AdminSection {
+    fn default() -> Self {
+        AdminSection {
+            username: DEFAULT_ADMIN_USERNAME.to_string(),
+            password: String::new(),
+        }
+    }
+}
+
+/// Upstream timeouts in milliseconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct UpstreamSection {
+    connect_timeout_ms: u64,
+    first_byte_timeout_ms: u64,
+    idle_timeout_ms: u64,
+    total_timeout_ms: u64,
+}
+
+impl Default for UpstreamSection {
+    fn default() -> Self {
+        UpstreamSection {
+            connect_timeout_ms: 10_000,
+            first_byte_timeout_ms: 120_000,
+            idle_timeout_ms: 120_000,
+            total_timeout_ms: 600_000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct LogWriterSection {
+    queue_capacity: usize,
+    batch_size: usize,
+    flush_interval_ms: u64,
+}
+
+impl Default for LogWriterSection {
+    fn default() -> Self {
+        LogWriterSection {
+            queue_capacity: 10_000,
+            batch_size: 256,
+            flush_interval_ms: 200,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct TelemetrySection {
+    otlp_endpoint: String,
+}
+
+/// Upstream timeouts, validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub first_byte: Duration,
+    pub idle: Duration,
+    pub total: Duration,
+}
+
+/// Batch writer tuning for request logs.
+#[derive(Debug, Clone, Copy)]
+pub struct LogWriterSettings {
+    pub queue_capacity: usize,
+    pub batch_size: usize,
+    pub flush_interval: Duration,
+}
+
+/// The validated settings the process runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub key_strategy: KeyStrategy,
+    /// Where the key-encryption secret lives; `None` means next to the database.
+    pub secret_file: Option<PathBuf>,
+    pub session_ttl: Duration,
+    pub timezone: FixedOffset,
+    pub admin_username: String,
+    /// Empty means: generate one on first start and print it once.
+    pub admin_password: String,
+    pub timeouts: Timeouts,
+    pub log_writer: LogWriterSettings,
+    pub max_body_bytes: usize,
+    pub shutdown_grace: Duration,
+    pub aliases: HashMap<String, String>,
+    /// OTLP endpoint; empty means telemetry export is off.
+    pub otlp_endpoint: String,
+}
+
+impl Config {
+    /// Reads and validates the settings file, then the alias file it names.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            GatewayError::Config(format!("{}: cannot read the file: {err}", path.display()))
+        })?;
+        Config::from_toml(&text, path)
+    }
+
+    /// Parses settings text; `origin` names the file in error messages, and the alias
+    /// file (`server.redirect_file`) is looked up relative to its folder.
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
+        let file_error = |key: &str, expected: &str| {
+            GatewayError::Config(format!("{}: key `{key}`: {expected}", origin.display()))
+        };
+        let deserializer = toml::de::Deserializer::parse(text).map_err(|err| {
+            GatewayError::Config(format!("{}: not valid TOML: {err}", origin.display()))
+        })?;
+        let raw: RawConfig = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let key = err.path().to_string();
+            file_error(&key, &err.inner().to_string())
+        })?;
+        let mut raw = raw;
+        apply_env_overrides(&mut raw);
+
+        let listen = raw.server.listen.parse::<SocketAddr>().map_err(|_| {
+            file_error(
+                "server.listen",
+                &format!(
+                    "`{}` is not a socket address; expected host:port such as {DEFAULT_LISTEN}",
+                    raw.server.listen
+                ),
+            )
+        })?;
+        let url = raw.database.url.trim().to_string();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(file_error(
+                "database.url",
+                &format!("`{url}` is not supported; expected sqlite://PATH or postgres://..."),
+            ));
+        }
+        let timezone = parse_offset(&raw.display.timezone).ok_or_else(|| {
+            file_error(
+                "display.timezone",
+                &format!(
+                    "`{}` is not a UTC offset; expected +HH:MM or -HH:MM such as +08:00",
+                    raw.display.timezone
+                ),
+            )
+        })?;
+        if raw.admin.username.trim().is_empty() {
+            return Err(file_error("admin.username", "must not be empty"));
+        }
+        let up = &raw.upstream;
+        for (key, value) in [
+            ("upstream.connect_timeout_ms", up.connect_timeout_ms),
+            ("upstream.first_byte_timeout_ms", up.first_byte_timeout_ms),
+            ("upstream.idle_timeout_ms", up.idle_timeout_ms),
+            ("upstream.total_timeout_ms", up.total_timeout_ms),
+            (
+                "log_writer.flush_interval_ms",
+                raw.log_writer.flush_interval_ms,
+            ),
+            ("security.session_ttl_hours", raw.security.session_ttl_hours),
+            ("server.max_body_bytes", raw.server.max_body_bytes),
+        ] {
+            if value == 0 {
+                return Err(file_error(key, "must be greater than 0"));
+            }
+        }
+        for (key, value) in [
+            ("log_writer.queue_capacity", raw.log_writer.queue_capacity),
+            ("log_writer.batch_size", raw.log_writer.batch_size),
+            (
+                "database.max_connections",
+                raw.database.max_connections as usize,
+            ),
+        ] {
+            if value == 0 {
+                return Err(file_error(key, "must be greater than 0"));
+            }
+        }
+        let alias_path = origin
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(&raw.server.redirect_file);
+        let aliases = load_aliases(&alias_path)?;
+        let secret_file = Some(raw.security.secret_file.trim())
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        Ok(Config {
+            listen,
+            database_url: url,
+            database_max_connections: raw.database.max_connections,
+            key_strategy: raw.security.key_strategy,
+            secret_file,
+            session_ttl: Duration::from_secs(raw.security.session_ttl_hours * 3600),
+            timezone,
+            admin_username: raw.admin.username.trim().to_string(),
+            admin_password: raw.admin.password,
+            timeouts: Timeouts {
+                connect: Duration::from_millis(up.connect_timeout_ms),
+                first_byte: Duration::from_millis(up.first_byte_timeout_ms),
+                idle: Duration::from_millis(up.idle_timeout_ms),
+                total: Duration::from_millis(up.total_timeout_ms),
+            },
+            log_writer: LogWriterSettings {
+                queue_capacity: raw.log_writer.queue_capacity,
+                batch_size: raw.log_writer.batch_size,
+                flush_interval: Duration::from_millis(raw.log_writer.flush_interval_ms),
+            },
+            max_body_bytes: usize::try_from(raw.server.max_body_bytes).unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),
+            aliases,
+            otlp_endpoint: raw.telemetry.otlp_endpoint,
+        })
+    }
+}
+
+/// `GATEWAY_LISTEN`, `GATEWAY_DATABASE_URL`, `GATEWAY_ADMIN_PASSWORD` win over the file.
+fn apply_env_overrides(raw: &mut RawConfig) {
+    if let Ok(listen) = std::env::var("GATEWAY_LISTEN") {
+        raw.server.listen = listen;
+    }
+    if let Ok(url) = std::env::var("GATEWAY_DATABASE_URL") {
+        raw.database.url = url;
+    }
+    if let Ok(password) = std::env::var("GATEWAY_ADMIN_PASSWORD") {
+        raw.admin.password = password;
+    }
+}
+
+/// Reads model aliases (`"alias" = "target"`); a missing file means no aliases.
+pub fn load_aliases(path: &Path) -> Result<HashMap<String, String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(err) => {
+            return Err(GatewayError::Config(format!(
+                "{}: cannot read the alias file: {err}",
+                path.display()
+            )));
+        }
+    };
+    let deserializer = toml::de::Deserializer::parse(&text).map_err(|err| {
+        GatewayError::Config(format!("{}: not valid TOML: {err}", path.display()))
+    })?;
+    let aliases: HashMap<String, String> =
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            GatewayError::Config(format!(
+                "{}: key `{}`: {}; expected `\"alias\" = \"provider/model\"` lines",
+                path.display(),
+                err.path(),
+                err.inner()
+            ))
+        })?;
+    for (alias, target) in &aliases {
+        if target.trim().is_empty() {
+            return Err(GatewayError::Config(format!(
+                "{}: key `{alias}`: the target model must not be empty",
+                path.display()
+            )));
+        }
+    }
+    Ok(aliases)
+}

@@ -1,0 +1,254 @@
+//! `GatewayError`: the one error type, and its single mapping to an HTTP status and an
+//! OpenAI-style JSON body `{"error": {"message", "type", "code", "param"}}`.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::{ApiResponse, Object, types::Type};
+
+/// Every failure the gateway can report, on the control plane and the data plane.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The client sent something we cannot accept; `param` names the offending field.
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        param: Option<String>,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The upstream answered with an error status; its own message is kept.
+    #[error("upstream returned {status}: {message}")]
+    Upstream { status: u16, message: String },
+    /// The upstream could not be reached (connection refused, DNS, TLS, reset).
+    #[error("{0}")]
+    BadGateway(String),
+    #[error("{0}")]
+    GatewayTimeout(String),
+    #[error("{0}")]
+    Unavailable(String),
+    /// A configuration file is wrong; the process stops with exit code 2.
+    #[error("{0}")]
+    Config(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<sqlx::migrate::MigrateError> for GatewayError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        GatewayError::Internal(format!("database migration failed: {err}"))
+    }
+}
+
+impl From<std::io::Error> for GatewayError {
+    fn from(err: std::io::Error) -> Self {
+        GatewayError::Internal(format!("i/o error: {err}"))
+    }
+}
+
+impl GatewayError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        GatewayError::BadRequest {
+            message: message.into(),
+            param: None,
+        }
+    }
+
+    pub fn bad_param(param: &str, message: impl Into<String>) -> Self {
+        GatewayError::BadRequest {
+            message: message.into(),
+            param: Some(param.to_string()),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            GatewayError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            GatewayError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            GatewayError::Forbidden(_) => StatusCode::FORBIDDEN,
+            GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
+            GatewayError::Conflict(_) => StatusCode::CONFLICT,
+            GatewayError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            GatewayError::Upstream { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
+            }
+            GatewayError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            GatewayError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            GatewayError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::Config(_) | GatewayError::Database(_) | GatewayError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The OpenAI `error.type` value; also the low-cardinality label in logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GatewayError::BadRequest { .. } | GatewayError::PayloadTooLarge(_) => {
+                "invalid_request_error"
+            }
+            GatewayError::Unauthorized(_) => "authentication_error",
+            GatewayError::Forbidden(_) => "permission_error",
+            GatewayError::NotFound(_) => "not_found_error",
+            GatewayError::Conflict(_) => "conflict_error",
+            GatewayError::TooManyRequests(_) => "rate_limit_error",
+            GatewayError::Upstream { .. } => "upstream_error",
+            GatewayError::BadGateway(_) => "bad_gateway",
+            GatewayError::GatewayTimeout(_) => "timeout_error",
+            GatewayError::Unavailable(_) => "service_unavailable",
+            GatewayError::Config(_) | GatewayError::Database(_) | GatewayError::Internal(_) => {
+                "server_error"
+            }
+        }
+    }
+
+    /// The message shown to the client; internal details stay in the console log.
+    pub fn public_message(&self) -> String {
+        match self {
+            GatewayError::Database(_) | GatewayError::Internal(_) | GatewayError::Config(_) => {
+                "internal server error".to_string()
+            }
+            GatewayError::Upstream { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let param = match self {
+            GatewayError::BadRequest { param, .. } => param.clone(),
+            _ => None,
+        };
+        ErrorBody::new(self.public_message(), self.kind(), param)
+    }
+}
+
+/// The OpenAI error envelope.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// Details of one error, as OpenAI reports them.
+#[derive(Debug, Clone, Object, serde::Serialize)]
+pub struct ErrorDetail {
+    /// Human readable explanation.
+    pub message: String,
+    /// Error class, e.g. `invalid_request_error`, `authentication_error`.
+    #[oai(rename = "type")]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Machine readable code (same as the type here).
+    pub code: Option<String>,
+    /// The request field the error is about, when there is one.
+    pub param: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(message: String, kind: &str, param: Option<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                message,
+                kind: kind.to_string(),
+                code: Some(kind.to_string()),
+                param,
+            },
+        }
+    }
+
+    pub fn into_response(self, status: StatusCode) -> Response {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        Response::builder()
+            .status(status)
+            .content_type("application/json; charset=utf-8")
+            .body(body)
+    }
+}
+
+impl poem::error::ResponseError for GatewayError {
+    fn status(&self) -> StatusCode {
+        GatewayError::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        self.body().into_response(self.status())
+    }
+}
+
+impl IntoResponse for GatewayError {
+    fn into_response(self) -> Response {
+        poem::error::ResponseError::as_response(&self)
+    }
+}
+
+impl ApiResponse for GatewayError {
+    fn meta() -> MetaResponses {
+        let error_range = |range: &str, description: &'static str| MetaResponse {
+            description,
+            status: None,
+            status_range: Some(range.to_string()),
+            content: vec![MetaMediaType {
+                content_type: "application/json; charset=utf-8",
+                schema: ErrorBody::schema_ref(),
+            }],
+            headers: vec![],
+        };
+        MetaResponses {
+            responses: vec![
+                error_range(
+                    "4XX",
+                    "Client error in the OpenAI error format (400 bad input, 401 not \
+                     authenticated, 403 forbidden, 404 not found, 409 conflict, 413 too large, \
+                     429 too many requests)",
+                ),
+                error_range(
+                    "5XX",
+                    "Server or upstream error in the OpenAI error format (502 upstream \
+                     unreachable or failed, 503 unavailable, 504 upstream timeout)",
+                ),
+            ],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
+}
+
+/// Turns any framework error (parse errors, unknown route, wrong method, auth) into the
+/// OpenAI error format, keeping the status the framework chose.
+pub fn error_response(err: &poem::Error) -> Response {
+    if let Some(gateway_error) = err.downcast_ref::<GatewayError>() {
+        return poem::error::ResponseError::as_response(gateway_error);
+    }
+    let status = err.status();
+    let kind = match status {
+        StatusCode::UNAUTHORIZED => "authentication_error",
+        StatusCode::NOT_FOUND => "not_found_error",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "invalid_request_error",
+        s if s.is_server_error() => "server_error",
+        _ => "invalid_request_error",
+    };
+    let message = match status {
+        StatusCode::NOT_FOUND => "unknown route".to_string(),
+        StatusCode::METHOD_NOT_ALLOWED => "method not allowed for this route".to_string(),
+        StatusCode::UNAUTHORIZED => "authentication required".to_string(),
+        _ => err.to_string(),
+    };
+    ErrorBody::new(message, kind, None).into_response(status)
+}
+
+pub type Result<T, E = GatewayError> = std::result::Result<T, E>;

@@ -1,0 +1,110 @@
+//! The `gateway` command: `serve` (default) runs the gateway, `openapi` prints the
+//! OpenAPI document.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use gateway::clock::Clock;
+use gateway::config::{Config, DEFAULT_CONFIG_PATH};
+use gateway::error::GatewayError;
+
+#[derive(Parser)]
+#[command(name = "gateway", version, about = "AI API gateway")]
+struct Cli {
+    /// Settings file.
+    #[arg(long, global = true, default_value = DEFAULT_CONFIG_PATH)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default).
+    Serve,
+    /// Print the OpenAPI document as JSON.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        println!("{}", gateway::api::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::load(&cli.config) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("gateway: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(Clock::new(config.timezone));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("gateway: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(GatewayError::Config(message)) => {
+            eprintln!("gateway: configuration error: {message}");
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("gateway: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(clock: Clock) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_timer(clock)
+        .init();
+}
+
+async fn serve(config: Config) -> Result<(), GatewayError> {
+    let server = gateway::app::start(config, shutdown_signal()).await?;
+    tracing::info!(
+        "gateway listening on http://{addr}; Swagger UI at http://{addr}/docs",
+        addr = server.addr
+    );
+    server.wait().await?;
+    tracing::info!("gateway stopped; request logs flushed");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,298 @@
+//! `ConfigStore` on SQL: every statement written once, run on SQLite or PostgreSQL.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+
+use super::pool::on_pool;
+use super::{
+    AuditEntry, AuditFilter, AuditRow, CacheChange, ConfigStore, KeyRow, ModelRow, NewUser,
+    ProviderFields, ProviderRow, SqlStore, UserRow, conflict_on_unique,
+};
+use crate::clock::Clock;
+use crate::error::Result;
+
+#[async_trait]
+impl ConfigStore for SqlStore {
+    async fn create_provider(&self, f: &ProviderFields) -> Result<ProviderRow> {
+        let now = self.clock.now_text();
+        on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
+            "INSERT INTO providers (name, api_type, base_url, models_path, key_strategy, \
+             enabled, priority, weight, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+        )
+        .bind(f.name.as_str())
+        .bind(f.api_type.as_str())
+        .bind(f.base_url.as_str())
+        .bind(f.models_path.as_str())
+        .bind(f.key_strategy.as_str())
+        .bind(f.enabled)
+        .bind(f.priority)
+        .bind(f.weight)
+        .bind(now.as_str())
+        .fetch_one(p)
+        .await)
+        .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))
+    }
+
+    async fn list_providers(&self) -> Result<Vec<ProviderRow>> {
+        let sql = "SELECT * FROM providers ORDER BY priority DESC, name";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).fetch_all(p).await)?)
+    }
+
+    async fn get_provider(&self, name: &str) -> Result<Option<ProviderRow>> {
+        let sql = "SELECT * FROM providers WHERE name = $1";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(name).fetch_optional(p).await)?)
+    }
+
+    async fn update_provider(&self, id: i64, f: &ProviderFields) -> Result<ProviderRow> {
+        let now = self.clock.now_text();
+        on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
+            "UPDATE providers SET name = $1, api_type = $2, base_url = $3, models_path = $4, \
+             key_strategy = $5, enabled = $6, priority = $7, weight = $8, updated_at = $9 \
+             WHERE id = $10 RETURNING *",
+        )
+        .bind(f.name.as_str())
+        .bind(f.api_type.as_str())
+        .bind(f.base_url.as_str())
+        .bind(f.models_path.as_str())
+        .bind(f.key_strategy.as_str())
+        .bind(f.enabled)
+        .bind(f.priority)
+        .bind(f.weight)
+        .bind(now.as_str())
+        .bind(id)
+        .fetch_one(p)
+        .await)
+        .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))
+    }
+
+    async fn delete_provider(&self, id: i64) -> Result<(Vec<KeyRow>, Vec<String>)> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let keys: Vec<KeyRow> = sqlx::query_as(
+                "DELETE FROM provider_keys WHERE provider_id = $1 RETURNING *",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let models: Vec<(String,)> =
+                sqlx::query_as("DELETE FROM models WHERE provider_id = $1 RETURNING model_id")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            sqlx::query("DELETE FROM providers WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok((keys, models.into_iter().map(|(m,)| m).collect()))
+        })
+    }
+
+    async fn add_key(&self, provider_id: i64, stored_value: &str) -> Result<KeyRow> {
+        let now = self.clock.now_text();
+        let sql = "INSERT INTO provider_keys (provider_id, key_value, created_at) \
+                   VALUES ($1, $2, $3) RETURNING *";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(provider_id)
+            .bind(stored_value)
+            .bind(now.as_str())
+            .fetch_one(p)
+            .await)?)
+    }
+
+    async fn list_keys(&self, provider_id: Option<i64>) -> Result<Vec<KeyRow>> {
+        let sql = "SELECT * FROM provider_keys WHERE ($1 IS NULL OR provider_id = $1) ORDER BY id";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(provider_id).fetch_all(p).await)?)
+    }
+
+    async fn delete_key(&self, provider_id: i64, key_id: i64) -> Result<Option<KeyRow>> {
+        let sql = "DELETE FROM provider_keys WHERE provider_id = $1 AND id = $2 RETURNING *";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(provider_id)
+            .bind(key_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn list_models(&self, provider_id: Option<i64>) -> Result<Vec<ModelRow>> {
+        let sql = "SELECT * FROM models WHERE ($1 IS NULL OR provider_id = $1) \
+                   ORDER BY provider_id, model_id";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(provider_id).fetch_all(p).await)?)
+    }
+
+    async fn upsert_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        let now = self.clock.now_text();
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let mut change = CacheChange::default();
+            for id in ids {
+                let updated = sqlx::query(
+                    "UPDATE models SET updated_at = $1 WHERE provider_id = $2 AND model_id = $3",
+                )
+                .bind(now.as_str())
+                .bind(provider_id)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated > 0 {
+                    change.updated.push(id.clone());
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO models (provider_id, model_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $3)",
+                )
+                .bind(provider_id)
+                .bind(id.as_str())
+                .bind(now.as_str())
+                .execute(&mut *tx)
+                .await?;
+                change.added.push(id.clone());
+            }
+            tx.commit().await?;
+            Ok(change)
+        })
+    }
+
+    async fn remove_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let mut change = CacheChange::default();
+            for id in ids {
+                let removed = sqlx::query(
+                    "DELETE FROM models WHERE provider_id = $1 AND model_id = $2",
+                )
+                .bind(provider_id)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if removed > 0 {
+                    change.removed.push(id.clone());
+                }
+            }
+            tx.commit().await?;
+            Ok(change)
+        })
+    }
+
+    async fn replace_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        let wanted: HashSet<&String> = ids.iter().collect();
+        let stale: Vec<String> = self
+            .list_models(Some(provider_id))
+            .await?
+            .into_iter()
+            .map(|m| m.model_id)
+            .filter(|m| !wanted.contains(m))
+            .collect();
+        let removed = self.remove_models(provider_id, &stale).await?;
+        let mut change = self.upsert_models(provider_id, ids).await?;
+        change.removed = removed.removed;
+        Ok(change)
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<UserRow> {
+        let now = self.clock.now_text();
+        on_pool!(&self.pool, p => sqlx::query_as::<_, UserRow>(
+            "INSERT INTO users (username, display_name, password_hash, role, enabled, models, \
+             balance, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) \
+             RETURNING *",
+        )
+        .bind(user.username.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.password_hash.as_str())
+        .bind(user.role.as_str())
+        .bind(user.enabled)
+        .bind(user.models.as_str())
+        .bind(now.as_str())
+        .fetch_one(p)
+        .await)
+        .map_err(|err| conflict_on_unique(err, &format!("user `{}`", user.username)))
+    }
+
+    async fn get_user(&self, id: i64) -> Result<Option<UserRow>> {
+        let sql = "SELECT * FROM users WHERE id = $1";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
+    }
+
+    async fn get_user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
+        let sql = "SELECT * FROM users WHERE username = $1";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(username).fetch_optional(p).await)?)
+    }
+
+    async fn count_users(&self) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM users";
+        let (count,): (i64,) = on_pool!(&self.pool, p => sqlx::query_as(sql).fetch_one(p).await)?;
+        Ok(count)
+    }
+
+    async fn create_session(&self, token_hash: &str, user_id: i64, expires_ms: i64) -> Result<()> {
+        let now = self.clock.now_text();
+        let sql = "INSERT INTO sessions (token_hash, user_id, expires_ts, created_at) \
+                   VALUES ($1, $2, $3, $4)";
+        on_pool!(&self.pool, p => sqlx::query(sql)
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(expires_ms)
+            .bind(now.as_str())
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<UserRow>> {
+        let sql = "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+                   WHERE s.token_hash = $1 AND s.expires_ts > $2";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(token_hash)
+            .bind(now_ms)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<bool> {
+        let sql = "DELETE FROM sessions WHERE token_hash = $1";
+        let done = on_pool!(&self.pool, p => sqlx::query(sql).bind(token_hash).execute(p).await)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        let ts = Clock::now_ms();
+        let sql = "INSERT INTO audit_log (ts, time, actor, action, target, summary) \
+                   VALUES ($1, $2, $3, $4, $5, $6)";
+        on_pool!(&self.pool, p => sqlx::query(sql)
+            .bind(ts)
+            .bind(self.clock.format_ms(ts))
+            .bind(entry.actor.as_str())
+            .bind(entry.action.as_str())
+            .bind(entry.target.as_str())
+            .bind(entry.summary.as_str())
+            .execute(p)
+            .await)?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
+        let sql = "SELECT id, time, actor, action, target, summary FROM audit_log \
+                   WHERE ($1 IS NULL OR action = $1) AND ($2 IS NULL OR target = $2) \
+                   AND ($3 IS NULL OR ts >= $3) AND ($4 IS NULL OR ts < $4) \
+                   AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(f.action.as_deref())
+            .bind(f.target.as_deref())
+            .bind(f.from_ms)
+            .bind(f.to_ms)
+            .bind(f.before_id)
+            .bind(f.limit)
+            .fetch_all(p)
+            .await)?)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! `LogStore` on SQL: batched inserts of request log rows and the paginated list.
+
+use async_trait::async_trait;
+
+use super::pool::on_pool;
+use super::{LogFilter, LogStore, RequestLog, SqlStore};
+use crate::error::Result;
+
+const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
+    path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
+    status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
+    cost, latency_ms, ttfb_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+    $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+
+#[async_trait]
+impl LogStore for SqlStore {
+    async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()> {
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            for r in rows {
+                sqlx::query(INSERT_LOG)
+                    .bind(r.ts)
+                    .bind(r.time.as_str())
+                    .bind(r.request_id.as_str())
+                    .bind(r.request_type.as_str())
+                    .bind(r.method.as_str())
+                    .bind(r.path.as_str())
+                    .bind(r.requested_model.as_deref())
+                    .bind(r.upstream_model.as_deref())
+                    .bind(r.provider.as_deref())
+                    .bind(r.provider_key.as_deref())
+                    .bind(r.user_name.as_deref())
+                    .bind(r.token_name.as_deref())
+                    .bind(r.status)
+                    .bind(r.prompt_tokens)
+                    .bind(r.completion_tokens)
+                    .bind(r.total_tokens)
+                    .bind(r.cached_tokens)
+                    .bind(r.reasoning_tokens)
+                    .bind(r.cost)
+                    .bind(r.latency_ms)
+                    .bind(r.ttfb_ms)
+                    .bind(r.error.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn list_logs(&self, f: &LogFilter) -> Result<Vec<RequestLog>> {
+        let sql = "SELECT * FROM request_logs WHERE ($1 IS NULL OR id < $1) \
+                   ORDER BY id DESC LIMIT $2";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(f.before_id)
+            .bind(f.limit)
+            .fetch_all(p)
+            .await)?)
+    }
+}
