@@ -2,13 +2,16 @@
 //! name the offending field (poem-openapi's own messages do not for missing fields or
 //! wrong types), as `400 invalid_request_error` with `param` set.
 
-use poem::{FromRequest, Request, RequestBody};
+use bytes::{Bytes, BytesMut};
+use futures_util::TryStreamExt;
+use poem::{Request, RequestBody};
 use poem_openapi::impl_apirequest_for_payload;
 use poem_openapi::payload::{Json, ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, Type};
 use serde::de::DeserializeOwned;
 
+use crate::app::AppState;
 use crate::error::GatewayError;
 
 /// A typed JSON request body.
@@ -34,7 +37,7 @@ impl<T: ParseFromJSON + DeserializeOwned> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let bytes = Vec::<u8>::from_request(request, body).await?;
+        let bytes = read_limited(request, body).await?;
         parse_json(&bytes).map(JsonBody).map_err(Into::into)
     }
 }
@@ -61,7 +64,7 @@ pub fn parse_json<T: ParseFromJSON + DeserializeOwned>(bytes: &[u8]) -> Result<T
                     let inner = err.into_inner().to_string();
                     let param = missing_field(&inner).unwrap_or(path);
                     let param = if param == "." { String::new() } else { param };
-                    let message = if param.is_empty() || inner.contains('`') {
+                    let message = if param.is_empty() || inner.contains(&format!("`{param}`")) {
                         format!("invalid request body: {inner}")
                     } else {
                         format!("invalid request body: field `{param}`: {inner}")
@@ -86,4 +89,39 @@ pub fn parse_json<T: ParseFromJSON + DeserializeOwned>(bytes: &[u8]) -> Result<T
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next().map(str::to_string)
+}
+
+/// Reads the whole request body, failing with 413 as soon as it passes the configured
+/// `server.max_body_bytes` (whether or not a Content-Length was sent).
+pub async fn read_limited(
+    request: &Request,
+    body: &mut RequestBody,
+) -> Result<Bytes, GatewayError> {
+    let max = request
+        .data::<AppState>()
+        .map_or(usize::MAX, |state| state.config.max_body_bytes);
+    let too_large =
+        || GatewayError::PayloadTooLarge(format!("request body is larger than {max} bytes"));
+    let declared = request
+        .header("content-length")
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(too_large());
+    }
+    let body = body
+        .take()
+        .map_err(|_| GatewayError::bad_request("request body was already read"))?;
+    let mut stream = body.into_bytes_stream();
+    let mut buffer = BytesMut::with_capacity(declared.unwrap_or(0).min(max));
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|err| GatewayError::bad_request(format!("cannot read the request body: {err}")))?
+    {
+        if buffer.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(buffer.freeze())
 }

@@ -239,7 +239,8 @@ impl ConfigStore for SqlStore {
             .bind(expires_ms)
             .bind(now.as_str())
             .execute(p)
-            .await)?;
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -255,8 +256,12 @@ impl ConfigStore for SqlStore {
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool> {
         let sql = "DELETE FROM sessions WHERE token_hash = $1";
-        let done = on_pool!(&self.pool, p => sqlx::query(sql).bind(token_hash).execute(p).await)?;
-        Ok(done.rows_affected() > 0)
+        let removed = on_pool!(&self.pool, p => sqlx::query(sql)
+            .bind(token_hash)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(removed > 0)
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
@@ -271,7 +276,8 @@ impl ConfigStore for SqlStore {
             .bind(entry.target.as_str())
             .bind(entry.summary.as_str())
             .execute(p)
-            .await)?;
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -292,7 +298,7 @@ impl ConfigStore for SqlStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await)?;
+        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())
     }
 }
