@@ -66,16 +66,57 @@ fn service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document as pretty JSON (what `gateway openapi` prints).
+/// The OpenAPI document as pretty JSON (what `gateway openapi` prints and
+/// `/openapi.json` serves).
 pub fn openapi_json() -> String {
-    service().spec()
+    let spec = service().spec();
+    match serde_json::from_str::<serde_json::Value>(&spec) {
+        Ok(mut doc) => {
+            plain_refs(&mut doc);
+            serde_json::to_string_pretty(&doc).unwrap_or(spec)
+        }
+        Err(_) => spec,
+    }
+}
+
+/// poem-openapi documents a described field of a named type as
+/// `allOf: [{$ref}, {description}]`; SDK generators (openapi-python-client) reject
+/// that, so it becomes a plain `$ref` with the description beside it.
+fn plain_refs(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let reference = match map.get("allOf").and_then(|all| all.as_array()) {
+                Some(parts)
+                    if parts.len() == 2
+                        && parts[1]
+                            .as_object()
+                            .is_some_and(|o| o.len() == 1 && o.contains_key("description")) =>
+                {
+                    parts[0].get("$ref").cloned()
+                }
+                _ => None,
+            };
+            if let Some(reference) = reference {
+                map.remove("allOf");
+                map.insert("$ref".to_string(), reference);
+            }
+            map.values_mut().for_each(plain_refs);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(plain_refs),
+        _ => {}
+    }
 }
 
 /// All routes: the API, Swagger UI at `/docs`, the document at `/openapi.json`.
 pub fn routes() -> impl Endpoint {
     let service = service();
     let ui = service.swagger_ui();
-    let spec = service.spec_endpoint();
+    let document = openapi_json();
+    let spec = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(document.clone())
+    });
     Route::new()
         .nest("/docs", ui)
         .at("/openapi.json", spec)
