@@ -1,6 +1,6 @@
 //! The immutable in-memory view the data plane reads (providers with their decrypted
-//! keys and cached models, model aliases), rebuilt from the database after every admin
-//! write and swapped atomically.
+//! keys and cached models, model aliases, the gateway token index), rebuilt from the
+//! database after every admin write and swapped atomically.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use tokio::sync::Mutex;
 
+use crate::accounts::{ModelGrants, parse_models};
 use crate::error::Result;
 use crate::secrets::KeyVault;
 use crate::store::{ConfigStore, ProviderRow};
@@ -29,11 +30,38 @@ pub struct ProviderView {
     pub models: Vec<String>,
 }
 
-/// Everything routing needs, read without touching the database.
+/// A gateway token with what its owner may do, for the per-request check.
+#[derive(Debug)]
+pub struct TokenEntry {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub username: String,
+    pub user_enabled: bool,
+    pub user_grants: ModelGrants,
+    /// Empty: the owner's grants apply unchanged.
+    pub token_grants: ModelGrants,
+    pub enabled: bool,
+    pub expires_ms: Option<i64>,
+    pub quota_limit: Option<i64>,
+    pub quota_used: i64,
+}
+
+impl TokenEntry {
+    /// Whether both the owner and the token may use `model` (`provider/model`).
+    pub fn allows(&self, model: &str) -> bool {
+        self.user_grants.allows(model)
+            && (self.token_grants.is_empty() || self.token_grants.allows(model))
+    }
+}
+
+/// Everything the data plane needs, read without touching the database.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub providers: HashMap<String, Arc<ProviderView>>,
     pub aliases: HashMap<String, String>,
+    /// Tokens by the SHA-256 hex of their key.
+    pub tokens: HashMap<String, Arc<TokenEntry>>,
 }
 
 impl Snapshot {
@@ -101,9 +129,38 @@ impl SnapshotCell {
                 (view.row.name.clone(), Arc::new(view))
             })
             .collect();
+        let users: HashMap<i64, _> = store
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|user| (user.id, user))
+            .collect();
+        let tokens = store
+            .list_tokens(None)
+            .await?
+            .into_iter()
+            .filter_map(|token| {
+                let owner = users.get(&token.user_id)?;
+                let entry = TokenEntry {
+                    id: token.id,
+                    name: token.name,
+                    user_id: owner.id,
+                    username: owner.username.clone(),
+                    user_enabled: owner.enabled,
+                    user_grants: parse_models(&owner.models),
+                    token_grants: parse_models(&token.models),
+                    enabled: token.enabled,
+                    expires_ms: token.expires_ts,
+                    quota_limit: token.quota_limit,
+                    quota_used: token.quota_used,
+                };
+                Some((token.key_hash, Arc::new(entry)))
+            })
+            .collect();
         self.current.store(Arc::new(Snapshot {
             providers,
             aliases: self.aliases.clone(),
+            tokens,
         }));
         Ok(())
     }

@@ -4,6 +4,8 @@
 #[path = "integration/common.rs"]
 mod common;
 
+#[path = "integration/accounts.rs"]
+mod accounts;
 #[path = "integration/admin_auth.rs"]
 mod admin_auth;
 #[path = "integration/config_errors.rs"]

@@ -54,7 +54,8 @@ pub struct AuthApi;
 
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
-    /// Log in with username and password; returns a bearer session token.
+    /// Log in with username and password; returns a bearer session token. After 5
+    /// failed tries for one username within a minute, it is locked for a minute (429).
     #[oai(path = "/auth/login", method = "post", operation_id = "auth_login")]
     async fn login(
         &self,
@@ -62,7 +63,13 @@ impl AuthApi {
         body: JsonBody<LoginRequest>,
     ) -> Result<Json<Session>> {
         let denied = || GatewayError::Unauthorized("invalid username or password".into());
-        let user = state.store.get_user_by_name(body.0.username.trim()).await?;
+        let username = body.0.username.trim().to_string();
+        if let Some(seconds) = state.limiter.locked_for(&username) {
+            return Err(GatewayError::TooManyRequests(format!(
+                "too many failed logins for this user; try again in {seconds} seconds"
+            )));
+        }
+        let user = state.store.get_user_by_name(&username).await?;
         let password = body.0.password;
         let hash = user
             .as_ref()
@@ -71,10 +78,11 @@ impl AuthApi {
         let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|err| GatewayError::Internal(format!("password check failed: {err}")))?;
-        let user = user.filter(|_| verified).ok_or_else(denied)?;
-        if !user.enabled {
+        let Some(user) = user.filter(|u| verified && u.enabled) else {
+            state.limiter.record_failure(&username);
             return Err(denied());
-        }
+        };
+        state.limiter.record_success(&username);
         let token = format!("sess-{}", random_alphanumeric(40));
         let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_ms = Clock::now_ms().saturating_add(ttl_ms);

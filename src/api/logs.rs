@@ -24,7 +24,7 @@ pub struct LogApi;
 
 #[OpenApi(tag = "ApiTags::Logs")]
 impl LogApi {
-    /// Request logs, newest first (admin).
+    /// Request logs, newest first. Admins see every row, users only their own.
     #[oai(path = "/logs", method = "get", operation_id = "logs_list")]
     async fn list(
         &self,
@@ -35,9 +35,9 @@ impl LogApi {
         /// Page size, 1 to 500, default 50.
         limit: Query<Option<i64>>,
     ) -> Result<Json<LogPage>> {
-        auth.0.require_admin()?;
         let limit = page_size(limit.0);
         let filter = LogFilter {
+            user_id: (!auth.0.is_admin()).then_some(auth.0.user_id),
             before_id: before_id.0,
             limit,
         };

@@ -11,7 +11,9 @@ mod models;
 mod providers;
 mod relay;
 mod security;
+mod tokens;
 mod types;
+mod users;
 
 use poem::{Endpoint, Route};
 use poem_openapi::OpenApiService;
@@ -23,6 +25,10 @@ pub use security::SessionAuth;
 pub enum ApiTags {
     /// Log in and out.
     Auth,
+    /// Users and the caller's own profile.
+    Users,
+    /// Gateway tokens (`sk-...`) that clients send to `/v1`.
+    Tokens,
     /// Upstream providers (admin).
     Providers,
     /// Provider API keys (admin).
@@ -37,6 +43,8 @@ pub enum ApiTags {
 
 type Apis = (
     auth::AuthApi,
+    users::UserApi,
+    tokens::TokenApi,
     providers::ProviderApi,
     keys::KeyApi,
     models::ModelApi,
@@ -49,6 +57,8 @@ fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             auth::AuthApi,
+            users::UserApi,
+            tokens::TokenApi,
             providers::ProviderApi,
             keys::KeyApi,
             models::ModelApi,

@@ -5,7 +5,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
-use super::security::SessionAuth;
+use super::security::TokenAuth;
 use crate::app::AppState;
 use crate::error::Result;
 
@@ -34,10 +34,10 @@ pub struct RelayApi;
 
 #[OpenApi(tag = "ApiTags::Relay")]
 impl RelayApi {
-    /// List the cached models of enabled providers as `provider/model` ids. Never calls
-    /// upstream.
+    /// List the cached models of enabled providers that the token may use, as
+    /// `provider/model` ids. Never calls upstream.
     #[oai(path = "/v1/models", method = "get", operation_id = "models_list")]
-    async fn models(&self, _auth: SessionAuth, state: Data<&AppState>) -> Result<Json<ModelList>> {
+    async fn models(&self, auth: TokenAuth, state: Data<&AppState>) -> Result<Json<ModelList>> {
         let snapshot = state.snapshot.load();
         let data = snapshot
             .providers_sorted()
@@ -51,6 +51,7 @@ impl RelayApi {
                     owned_by: p.row.name.clone(),
                 })
             })
+            .filter(|model| auth.0.allows(&model.id))
             .collect();
         Ok(Json(ModelList {
             object: "list".into(),

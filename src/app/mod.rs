@@ -13,9 +13,10 @@ use poem::{EndpointExt, Route, Server};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use observe::{LoggedByHandler, REQUEST_ID_HEADER, RequestMeta};
+pub use observe::{Caller, LoggedByHandler, REQUEST_ID_HEADER, RequestMeta};
 pub use state::{AppState, Inner};
 
+use crate::accounts::{LastUsed, LoginLimiter};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{GatewayError, Result};
@@ -82,6 +83,8 @@ pub async fn start(
         .build()
         .map_err(|err| GatewayError::Internal(format!("http client: {err}")))?;
     let state = AppState::new(Inner {
+        limiter: LoginLimiter::default(),
+        last_used: Arc::new(LastUsed::default()),
         snapshot: SnapshotCell::new(config.aliases.clone()),
         clock,
         store,
@@ -92,6 +95,7 @@ pub async fn start(
         config,
     });
     state.refresh().await?;
+    let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
 
     let acceptor = NoDelayAcceptor::bind(state.config.listen)
         .await
@@ -104,6 +108,7 @@ pub async fn start(
         .around(observe::observe)
         .data(state.clone());
     let grace = state.config.shutdown_grace;
+    let final_state = state.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -116,6 +121,8 @@ pub async fn start(
             .run_with_graceful_shutdown(app, signal, Some(grace))
             .await;
         writer.shutdown().await;
+        last_used_flusher.abort();
+        final_state.last_used.flush(&*final_state.store).await;
         sql.close().await;
         served.map_err(|err| GatewayError::Internal(format!("server error: {err}")))
     });

@@ -16,11 +16,20 @@ use crate::store::RequestLog;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// Who made a request, as the security check found it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub username: String,
+    /// The gateway token (id, name) for `/v1` calls.
+    pub token: Option<(i64, String)>,
+}
+
 /// Per-request facts filled in while the request runs (who called), read at the end.
 #[derive(Debug)]
 pub struct RequestMeta {
     pub id: String,
-    pub user: OnceLock<String>,
+    pub caller: OnceLock<Caller>,
 }
 
 /// Marks a response whose log row is written by the handler itself (streams log when
@@ -39,7 +48,7 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
     let ts = Clock::now_ms();
     let meta = Arc::new(RequestMeta {
         id: crate::accounts::random_alphanumeric(24),
-        user: OnceLock::new(),
+        caller: OnceLock::new(),
     });
     req.extensions_mut().insert(meta.clone());
     let method = req.method().to_string();
@@ -71,6 +80,7 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         return Ok(resp);
     }
     if let Some(state) = state {
+        let caller = meta.caller.get();
         state.sink.send(RequestLog {
             ts,
             time: state.clock.format_ms(ts),
@@ -78,7 +88,10 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
             request_type: operation.unwrap_or("unknown_route").to_string(),
             method,
             path,
-            user_name: meta.user.get().cloned(),
+            user_name: caller.map(|c| c.username.clone()),
+            user_id: caller.map(|c| c.user_id),
+            token_id: caller.and_then(|c| c.token.as_ref().map(|t| t.0)),
+            token_name: caller.and_then(|c| c.token.as_ref().map(|t| t.1.clone())),
             status: i64::from(resp.status().as_u16()),
             latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
             error,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::accounts::{LastUsed, LoginLimiter};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Result;
@@ -24,6 +25,8 @@ pub struct Inner {
     pub snapshot: SnapshotCell,
     pub sink: LogSink,
     pub http: reqwest::Client,
+    pub limiter: LoginLimiter,
+    pub last_used: Arc<LastUsed>,
 }
 
 impl std::ops::Deref for AppState {

@@ -9,8 +9,8 @@ use crate::error::Result;
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
     path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
     status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
-    cost, latency_ms, ttfb_ms, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-    $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+    cost, latency_ms, ttfb_ms, error, user_id, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
 
 #[async_trait]
 impl LogStore for SqlStore {
@@ -41,6 +41,8 @@ impl LogStore for SqlStore {
                     .bind(r.latency_ms)
                     .bind(r.ttfb_ms)
                     .bind(r.error.as_deref())
+                    .bind(r.user_id)
+                    .bind(r.token_id)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -51,10 +53,11 @@ impl LogStore for SqlStore {
 
     async fn list_logs(&self, f: &LogFilter) -> Result<Vec<RequestLog>> {
         let sql = "SELECT * FROM request_logs WHERE ($1 IS NULL OR id < $1) \
-                   ORDER BY id DESC LIMIT $2";
+                   AND ($3 IS NULL OR user_id = $3) ORDER BY id DESC LIMIT $2";
         Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
             .bind(f.before_id)
             .bind(f.limit)
+            .bind(f.user_id)
             .fetch_all(p)
             .await)?)
     }

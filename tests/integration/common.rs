@@ -208,6 +208,39 @@ impl TestApp {
         Ok(())
     }
 
+    /// Creates a gateway token with `body` (name defaults to "test"); returns its key.
+    pub async fn new_token(&self, session: &str, mut body: Value) -> TestResult<String> {
+        if body.get("name").is_none() {
+            body["name"] = json!("test");
+        }
+        let (status, created) = self
+            .send("POST", "/tokens", Some(session), Some(body))
+            .await?;
+        anyhow::ensure!(status == 201, "token create failed: {status} {created}");
+        Ok(created["key"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Creates a user with `models` grants and logs in; returns (user id, session).
+    pub async fn new_user(
+        &self,
+        admin: &str,
+        username: &str,
+        models: &[&str],
+    ) -> TestResult<(i64, String)> {
+        let password = format!("{username}-password");
+        let (status, user) = self
+            .send(
+                "POST",
+                "/users",
+                Some(admin),
+                Some(json!({"username": username, "password": password, "models": models})),
+            )
+            .await?;
+        anyhow::ensure!(status == 201, "user create failed: {status} {user}");
+        let session = self.login(username, &password).await?;
+        Ok((user["id"].as_i64().unwrap_or_default(), session))
+    }
+
     /// Polls `GET /logs` until `want` rows match `pred` (the writer is asynchronous).
     pub async fn wait_logs(
         &self,

@@ -9,6 +9,7 @@ use crate::common::{TestApp, TestResult};
 async fn restart_keeps_data() -> TestResult {
     let app = TestApp::start().await?;
     let admin = app.admin().await?;
+    let sk = app.new_token(&admin, json!({})).await?;
     app.add_provider(&admin, "kept", "http://127.0.0.1:9", "sk-keep-me-123456789")
         .await?;
     app.send(
@@ -20,7 +21,7 @@ async fn restart_keeps_data() -> TestResult {
     .await?;
     let app = app.restart().await?;
     // Sessions survive a restart too.
-    let (status, models) = app.send("GET", "/v1/models", Some(&admin), None).await?;
+    let (status, models) = app.send("GET", "/v1/models", Some(&sk), None).await?;
     assert_eq!(status, 200);
     assert_eq!(models["data"][0]["id"], "kept/m");
     let (_, keys) = app
@@ -34,13 +35,14 @@ async fn restart_keeps_data() -> TestResult {
 async fn admin_calls_are_logged_with_their_request_type() -> TestResult {
     let app = TestApp::start().await?;
     let admin = app.admin().await?;
+    let sk = app.new_token(&admin, json!({})).await?;
     app.add_provider(&admin, "p", "http://127.0.0.1:9", "sk-logged-123456789")
         .await?;
     app.send("GET", "/providers?x=1", Some(&admin), None)
         .await?;
     app.send("DELETE", "/providers/p/keys/999", Some(&admin), None)
         .await?;
-    app.send("GET", "/v1/models", Some(&admin), None).await?;
+    app.send("GET", "/v1/models", Some(&sk), None).await?;
     let rows = app
         .wait_logs(&admin, 5, |r| r["request_type"] != "logs_list")
         .await?;

@@ -23,6 +23,7 @@ async fn discover_and_cache_flow() -> TestResult {
     )?;
     let app = TestApp::start().await?;
     let admin = app.admin().await?;
+    let sk = app.new_token(&admin, json!({})).await?;
     app.add_provider(&admin, "openai", &mock.base, KEY).await?;
 
     let (status, found) = app
@@ -34,7 +35,7 @@ async fn discover_and_cache_flow() -> TestResult {
         ["gpt-4o", "gpt-4o-mini", "o3", "text-embedding-3-small"]
     );
     // Discovery stores nothing.
-    let (_, listed) = app.send("GET", "/v1/models", Some(&admin), None).await?;
+    let (_, listed) = app.send("GET", "/v1/models", Some(&sk), None).await?;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(0));
 
     let (status, summary) = app
@@ -60,7 +61,7 @@ async fn discover_and_cache_flow() -> TestResult {
     assert_eq!(ids(&summary["added"]), ["gpt-4o-mini"]);
     assert_eq!(ids(&summary["updated"]), ["o3"]);
 
-    let (_, listed) = app.send("GET", "/v1/models", Some(&admin), None).await?;
+    let (_, listed) = app.send("GET", "/v1/models", Some(&sk), None).await?;
     assert_eq!(listed["object"], "list");
     let listed_ids: Vec<&str> = listed["data"]
         .as_array()
@@ -115,7 +116,7 @@ async fn discover_and_cache_flow() -> TestResult {
 
     // A disabled provider's models are not listed.
     app.send("PUT", "/providers/openai", Some(&admin), Some(json!({"name": "openai", "api_type": "openai", "base_url": mock.base, "enabled": false}))).await?;
-    let (_, listed) = app.send("GET", "/v1/models", Some(&admin), None).await?;
+    let (_, listed) = app.send("GET", "/v1/models", Some(&sk), None).await?;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(0));
 
     let (_, audit) = app

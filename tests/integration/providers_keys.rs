@@ -185,6 +185,7 @@ async fn key_strategy_none_and_plain() -> TestResult {
 async fn deleting_a_provider_removes_keys_and_models_with_audit() -> TestResult {
     let app = TestApp::start().await?;
     let admin = app.admin().await?;
+    let sk = app.new_token(&admin, json!({})).await?;
     app.add_provider(&admin, "gone", "http://127.0.0.1:9", "sk-aaaaaaaaaaaaaaaa1")
         .await?;
     app.send(
@@ -243,7 +244,7 @@ async fn deleting_a_provider_removes_keys_and_models_with_audit() -> TestResult 
         .send("GET", "/providers/gone", Some(&admin), None)
         .await?;
     assert_eq!(status, 404);
-    let (_, models) = app.send("GET", "/v1/models", Some(&admin), None).await?;
+    let (_, models) = app.send("GET", "/v1/models", Some(&sk), None).await?;
     assert_eq!(models["data"].as_array().map(Vec::len), Some(0));
     // Same name can be created again, with nothing left over.
     app.add_provider(&admin, "gone", "http://127.0.0.1:9", "sk-cccccccccccccccc3")

@@ -13,6 +13,7 @@ from gateway_client.api.keys import key_create, key_list
 from gateway_client.api.models import model_cache_add, provider_models
 from gateway_client.api.providers import provider_create, provider_delete, provider_get
 from gateway_client.api.relay import models_list
+from gateway_client.api.tokens import token_create
 from gateway_client.models import (
     ApiType,
     CacheSummary,
@@ -26,6 +27,8 @@ from gateway_client.models import (
     ProviderInput,
     ProviderKey,
     Session,
+    TokenInput,
+    TokenWithKey,
     UpstreamModels,
 )
 
@@ -77,7 +80,11 @@ def main():
     check(isinstance(summary, CacheSummary), f"cache: {summary!r}")
     check(sorted(summary.added) == ["gpt-4o", "gpt-4o-mini"], f"added: {summary.added}")
 
-    listed = models_list.sync(client=client)
+    created_token = token_create.sync(client=client, body=TokenInput(name="sdk"))
+    check(isinstance(created_token, TokenWithKey), f"token: {created_token!r}")
+    check(created_token.key.startswith("sk-") and len(created_token.key) == 51, "sk- key")
+    relay = AuthenticatedClient(base_url=base, token=created_token.key)
+    listed = models_list.sync(client=relay)
     check(isinstance(listed, ModelList), f"models list: {listed!r}")
     ids = [m.id for m in listed.data]
     check(ids == ["sdk-mock/gpt-4o", "sdk-mock/gpt-4o-mini"], f"/v1/models ids: {ids}")
@@ -90,7 +97,7 @@ def main():
     auth_logout.sync_detailed(client=client)
     after = provider_get.sync_detailed("sdk-mock", client=client)
     check(after.status_code == 401, f"logged out: {after.status_code}")
-    print("sdk smoke: 11 passed, 0 failed")
+    print("sdk smoke: 13 passed, 0 failed")
 
 
 if __name__ == "__main__":

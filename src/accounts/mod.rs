@@ -1,5 +1,14 @@
-//! Accounts: password hashing (argon2), random secrets, session tokens and the
-//! authenticated principal that endpoints check permissions against.
+//! Accounts: password hashing (argon2), random secrets, the authenticated principal
+//! that endpoints check permissions against, model grants, login lockout, gateway
+//! token keys and their batched last-use times.
+
+mod grants;
+mod last_used;
+mod lockout;
+
+pub use grants::{ModelGrants, parse_models};
+pub use last_used::LastUsed;
+pub use lockout::LoginLimiter;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -69,6 +78,25 @@ pub fn random_alphanumeric(len: usize) -> String {
         .collect()
 }
 
+/// A new gateway token key: `sk-` and 48 random alphanumeric characters.
+pub fn new_token_key() -> String {
+    format!("sk-{}", random_alphanumeric(48))
+}
+
+/// How a token key is shown after creation: its first 8 characters and the last 4.
+pub fn token_prefix(key: &str) -> String {
+    let head: String = key.chars().take(8).collect();
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{head}...{tail}")
+}
+
 /// Hex SHA-256 of a secret; what is stored instead of session tokens and `sk-` keys.
 pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -95,5 +123,12 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, random_alphanumeric(48));
         assert_eq!(sha256_hex("abc").len(), 64);
+        let key = new_token_key();
+        assert_eq!(key.len(), 51);
+        assert!(key.starts_with("sk-"));
+        assert_eq!(
+            token_prefix("sk-abcdefghijklmnopqrstuvwxyz"),
+            "sk-abcde...wxyz"
+        );
     }
 }

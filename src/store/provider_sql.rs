@@ -1,4 +1,5 @@
-//! `ConfigStore` on SQL: every statement written once, run on SQLite or PostgreSQL.
+//! `ProviderStore` on SQL: providers, keys and the model cache, each statement written
+//! once and run on SQLite or PostgreSQL.
 
 use std::collections::HashSet;
 
@@ -6,14 +7,13 @@ use async_trait::async_trait;
 
 use super::pool::on_pool;
 use super::{
-    AuditEntry, AuditFilter, AuditRow, CacheChange, ConfigStore, KeyRow, ModelRow, NewUser,
-    ProviderFields, ProviderRow, SqlStore, UserRow, conflict_on_unique,
+    CacheChange, KeyRow, ModelRow, ProviderFields, ProviderRow, ProviderStore, SqlStore,
+    conflict_on_unique,
 };
-use crate::clock::Clock;
 use crate::error::Result;
 
 #[async_trait]
-impl ConfigStore for SqlStore {
+impl ProviderStore for SqlStore {
     async fn create_provider(&self, f: &ProviderFields) -> Result<ProviderRow> {
         let now = self.clock.now_text();
         on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
@@ -192,113 +192,5 @@ impl ConfigStore for SqlStore {
         let mut change = self.upsert_models(provider_id, ids).await?;
         change.removed = removed.removed;
         Ok(change)
-    }
-
-    async fn create_user(&self, user: &NewUser) -> Result<UserRow> {
-        let now = self.clock.now_text();
-        on_pool!(&self.pool, p => sqlx::query_as::<_, UserRow>(
-            "INSERT INTO users (username, display_name, password_hash, role, enabled, models, \
-             balance, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) \
-             RETURNING *",
-        )
-        .bind(user.username.as_str())
-        .bind(user.display_name.as_str())
-        .bind(user.password_hash.as_str())
-        .bind(user.role.as_str())
-        .bind(user.enabled)
-        .bind(user.models.as_str())
-        .bind(now.as_str())
-        .fetch_one(p)
-        .await)
-        .map_err(|err| conflict_on_unique(err, &format!("user `{}`", user.username)))
-    }
-
-    async fn get_user(&self, id: i64) -> Result<Option<UserRow>> {
-        let sql = "SELECT * FROM users WHERE id = $1";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?)
-    }
-
-    async fn get_user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
-        let sql = "SELECT * FROM users WHERE username = $1";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(username).fetch_optional(p).await)?)
-    }
-
-    async fn count_users(&self) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM users";
-        let (count,): (i64,) = on_pool!(&self.pool, p => sqlx::query_as(sql).fetch_one(p).await)?;
-        Ok(count)
-    }
-
-    async fn create_session(&self, token_hash: &str, user_id: i64, expires_ms: i64) -> Result<()> {
-        let now = self.clock.now_text();
-        let sql = "INSERT INTO sessions (token_hash, user_id, expires_ts, created_at) \
-                   VALUES ($1, $2, $3, $4)";
-        on_pool!(&self.pool, p => sqlx::query(sql)
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(expires_ms)
-            .bind(now.as_str())
-            .execute(p)
-            .await
-            .map(|done| done.rows_affected()))?;
-        Ok(())
-    }
-
-    async fn session_user(&self, token_hash: &str, now_ms: i64) -> Result<Option<UserRow>> {
-        let sql = "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id \
-                   WHERE s.token_hash = $1 AND s.expires_ts > $2";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
-            .bind(token_hash)
-            .bind(now_ms)
-            .fetch_optional(p)
-            .await)?)
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-        let sql = "DELETE FROM sessions WHERE token_hash = $1";
-        let removed = on_pool!(&self.pool, p => sqlx::query(sql)
-            .bind(token_hash)
-            .execute(p)
-            .await
-            .map(|done| done.rows_affected()))?;
-        Ok(removed > 0)
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        let ts = Clock::now_ms();
-        let sql = "INSERT INTO audit_log (ts, time, actor, action, target, summary) \
-                   VALUES ($1, $2, $3, $4, $5, $6)";
-        on_pool!(&self.pool, p => sqlx::query(sql)
-            .bind(ts)
-            .bind(self.clock.format_ms(ts))
-            .bind(entry.actor.as_str())
-            .bind(entry.action.as_str())
-            .bind(entry.target.as_str())
-            .bind(entry.summary.as_str())
-            .execute(p)
-            .await
-            .map(|done| done.rows_affected()))?;
-        Ok(())
-    }
-
-    async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditRow>> {
-        let sql = "SELECT id, time, actor, action, target, summary FROM audit_log \
-                   WHERE ($1 IS NULL OR action = $1) AND ($2 IS NULL OR target = $2) \
-                   AND ($3 IS NULL OR ts >= $3) AND ($4 IS NULL OR ts < $4) \
-                   AND ($5 IS NULL OR id < $5) ORDER BY id DESC LIMIT $6";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
-            .bind(f.action.as_deref())
-            .bind(f.target.as_deref())
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .bind(f.before_id)
-            .bind(f.limit)
-            .fetch_all(p)
-            .await)?)
-    }
-
-    async fn ping(&self) -> Result<()> {
-        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
-        Ok(())
     }
 }

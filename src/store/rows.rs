@@ -1,0 +1,215 @@
+//! Row types read from and written to the database, shared by both backends.
+
+use poem_openapi::Object;
+use serde::Serialize;
+
+/// A provider row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProviderRow {
+    pub id: i64,
+    pub name: String,
+    pub api_type: String,
+    pub base_url: String,
+    pub models_path: String,
+    pub key_strategy: String,
+    pub enabled: bool,
+    pub priority: i64,
+    pub weight: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Fields written when a provider is created or replaced.
+#[derive(Debug, Clone)]
+pub struct ProviderFields {
+    pub name: String,
+    pub api_type: String,
+    pub base_url: String,
+    pub models_path: String,
+    pub key_strategy: String,
+    pub enabled: bool,
+    pub priority: i64,
+    pub weight: i64,
+}
+
+/// A provider key as stored (`key_value` is encrypted unless the strategy is `plain`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyRow {
+    pub id: i64,
+    pub provider_id: i64,
+    pub key_value: String,
+    pub created_at: String,
+}
+
+/// A cached model of a provider.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ModelRow {
+    pub provider_id: i64,
+    pub model_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What a cache write changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CacheChange {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// A user account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub enabled: bool,
+    /// JSON array of `provider/model` ids or patterns the user may use.
+    pub models: String,
+    pub balance: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Fields of a new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub enabled: bool,
+    pub models: String,
+}
+
+/// One audit entry to append.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub summary: String,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, sqlx::FromRow, Object, Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    /// Time in the display timezone.
+    pub time: String,
+    /// Username of who did it.
+    pub actor: String,
+    /// What was done, e.g. `provider_create`, `key_delete`, `key_reveal`.
+    pub action: String,
+    /// What it was done to, e.g. `provider:openai`.
+    pub target: String,
+    /// Details; provider keys appear per the key strategy, never a password.
+    pub summary: String,
+}
+
+/// Filters for the audit list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// One request log row; written in batches by the log writer.
+#[derive(Debug, Clone, Default, sqlx::FromRow, Object, Serialize)]
+pub struct RequestLog {
+    /// Row id; also the pagination cursor.
+    pub id: i64,
+    /// Unix milliseconds (for sorting and ranges).
+    pub ts: i64,
+    /// Time in the display timezone.
+    pub time: String,
+    pub request_id: String,
+    /// What kind of request, e.g. `chat`, `provider_create`, `models_list`.
+    pub request_type: String,
+    pub method: String,
+    /// Full path with the query string.
+    pub path: String,
+    pub requested_model: Option<String>,
+    pub upstream_model: Option<String>,
+    pub provider: Option<String>,
+    /// Provider key, shown per the key strategy.
+    pub provider_key: Option<String>,
+    pub user_name: Option<String>,
+    pub token_name: Option<String>,
+    /// HTTP status sent to the client (499 when the client went away).
+    pub status: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub total_tokens: i64,
+    pub cached_tokens: i64,
+    pub reasoning_tokens: i64,
+    /// Cost in micro-units of the configured currency.
+    pub cost: i64,
+    pub latency_ms: i64,
+    /// Time to the first upstream byte, for relayed requests.
+    pub ttfb_ms: Option<i64>,
+    /// Error text (the upstream's own text for upstream failures).
+    pub error: Option<String>,
+    /// Id of the user who made the call, when known.
+    pub user_id: Option<i64>,
+    /// Id of the gateway token used, for `/v1` calls.
+    pub token_id: Option<i64>,
+}
+
+/// Filters and cursor for the request log list.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Only rows of this user (set for non-admin callers).
+    pub user_id: Option<i64>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Fields an admin replaces on a user (`password_hash` only when a new one is set).
+#[derive(Debug, Clone)]
+pub struct UserFields {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub enabled: bool,
+    pub models: String,
+    pub password_hash: Option<String>,
+}
+
+/// A gateway token (`sk-...`); only the hash of the key is stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub key_hash: String,
+    pub key_prefix: String,
+    /// JSON array of allowed model ids or patterns; empty means the owner's grants.
+    pub models: String,
+    pub quota_limit: Option<i64>,
+    pub quota_used: i64,
+    pub expires_ts: Option<i64>,
+    pub expires_at: Option<String>,
+    pub enabled: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_used_ts: Option<i64>,
+    pub last_used_at: Option<String>,
+}
+
+/// Fields written when a token is created or replaced.
+#[derive(Debug, Clone)]
+pub struct TokenFields {
+    pub name: String,
+    pub models: String,
+    pub quota_limit: Option<i64>,
+    pub expires_ts: Option<i64>,
+    pub enabled: bool,
+}
