@@ -10,15 +10,14 @@ use std::time::Duration;
 use chrono::FixedOffset;
 use serde::Deserialize;
 
+mod raw;
+
+use raw::{DEFAULT_LISTEN, RawConfig};
+
 use crate::clock::parse_offset;
 use crate::error::{GatewayError, Result};
 
 pub const DEFAULT_CONFIG_PATH: &str = "config/custom-config.toml";
-const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
-const DEFAULT_DATABASE_URL: &str = "sqlite://data/gateway.db";
-const DEFAULT_TIMEZONE: &str = "+08:00";
-const DEFAULT_ADMIN_USERNAME: &str = "admin";
-
 /// How provider keys are stored and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,156 +28,6 @@ pub enum KeyStrategy {
     Masked,
     /// Stored and shown as is.
     Plain,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    #[serde(default)]
-    server: ServerSection,
-    #[serde(default)]
-    database: DatabaseSection,
-    #[serde(default)]
-    security: SecuritySection,
-    #[serde(default)]
-    display: DisplaySection,
-    #[serde(default)]
-    admin: AdminSection,
-    #[serde(default)]
-    upstream: UpstreamSection,
-    #[serde(default)]
-    log_writer: LogWriterSection,
-    #[serde(default)]
-    telemetry: TelemetrySection,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct ServerSection {
-    listen: String,
-    redirect_file: String,
-    max_body_bytes: u64,
-    shutdown_grace_seconds: u64,
-}
-
-impl Default for ServerSection {
-    fn default() -> Self {
-        ServerSection {
-            listen: DEFAULT_LISTEN.to_string(),
-            redirect_file: "redirect.toml".to_string(),
-            max_body_bytes: 32 * 1024 * 1024,
-            shutdown_grace_seconds: 30,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct DatabaseSection {
-    url: String,
-    max_connections: u32,
-}
-
-impl Default for DatabaseSection {
-    fn default() -> Self {
-        DatabaseSection {
-            url: DEFAULT_DATABASE_URL.to_string(),
-            max_connections: 8,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct SecuritySection {
-    key_strategy: KeyStrategy,
-    secret_file: String,
-    session_ttl_hours: u64,
-}
-
-impl Default for SecuritySection {
-    fn default() -> Self {
-        SecuritySection {
-            key_strategy: KeyStrategy::Masked,
-            secret_file: String::new(),
-            session_ttl_hours: 24,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct DisplaySection {
-    timezone: String,
-}
-
-impl Default for DisplaySection {
-    fn default() -> Self {
-        DisplaySection {
-            timezone: DEFAULT_TIMEZONE.to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct AdminSection {
-    username: String,
-    password: String,
-}
-
-impl Default for AdminSection {
-    fn default() -> Self {
-        AdminSection {
-            username: DEFAULT_ADMIN_USERNAME.to_string(),
-            password: String::new(),
-        }
-    }
-}
-
-/// Upstream timeouts in milliseconds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct UpstreamSection {
-    connect_timeout_ms: u64,
-    first_byte_timeout_ms: u64,
-    idle_timeout_ms: u64,
-    total_timeout_ms: u64,
-}
-
-impl Default for UpstreamSection {
-    fn default() -> Self {
-        UpstreamSection {
-            connect_timeout_ms: 10_000,
-            first_byte_timeout_ms: 120_000,
-            idle_timeout_ms: 120_000,
-            total_timeout_ms: 600_000,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct LogWriterSection {
-    queue_capacity: usize,
-    batch_size: usize,
-    flush_interval_ms: u64,
-}
-
-impl Default for LogWriterSection {
-    fn default() -> Self {
-        LogWriterSection {
-            queue_capacity: 10_000,
-            batch_size: 256,
-            flush_interval_ms: 200,
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct TelemetrySection {
-    otlp_endpoint: String,
 }
 
 /// Upstream timeouts, validated.

@@ -44,6 +44,7 @@ pub enum ApiTags {
 type Apis = (
     auth::AuthApi,
     users::UserApi,
+    users::MeApi,
     tokens::TokenApi,
     providers::ProviderApi,
     keys::KeyApi,
@@ -58,6 +59,7 @@ fn service() -> OpenApiService<Apis, ()> {
         (
             auth::AuthApi,
             users::UserApi,
+            users::MeApi,
             tokens::TokenApi,
             providers::ProviderApi,
             keys::KeyApi,

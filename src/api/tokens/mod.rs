@@ -1,10 +1,15 @@
 //! `/tokens`: gateway `sk-` tokens. Users manage their own; admins see and manage
 //! everyone's. Another user's token answers 404, never its data.
 
+mod types;
+
+use types::{Token, TokenInput, TokenStatus, TokenWithKey};
+use types::{TokenCreated, describe, token_out};
+
 use poem::web::Data;
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
@@ -17,104 +22,6 @@ use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::{GatewayError, Result};
 use crate::store::{TokenFields, TokenRow};
-
-/// Whether a token works, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum TokenStatus {
-    Enabled,
-    Disabled,
-    /// Past its expiry time.
-    Expired,
-    /// Its quota is used up.
-    Exhausted,
-}
-
-/// A token as written by its owner or an admin (`POST` creates, `PUT` replaces).
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-pub struct TokenInput {
-    #[oai(validator(min_length = 1, max_length = 128))]
-    pub name: String,
-    /// Models this token may use, within the owner's grants (`provider/model`,
-    /// `provider/*`); empty or absent: all of the owner's grants.
-    #[serde(default)]
-    #[oai(default)]
-    pub models: Vec<String>,
-    /// Spending limit in micro-units; absent: unlimited.
-    #[oai(validator(minimum(value = "0")))]
-    pub quota_limit: Option<i64>,
-    /// Expiry in the display timezone (`2025-09-26 15:10:50`); absent: never.
-    pub expires_at: Option<String>,
-    /// `enabled` (default) or `disabled`.
-    pub status: Option<TokenStatus>,
-    /// Owner (admins only; default: the caller).
-    pub user_id: Option<i64>,
-}
-
-/// A token as shown by the API; the full key is never shown again after creation.
-#[derive(Debug, Clone, Object)]
-pub struct Token {
-    pub id: i64,
-    pub user_id: i64,
-    pub name: String,
-    /// The start and end of the key, e.g. `sk-Ab12c...wxyz`.
-    pub key_prefix: String,
-    pub models: Vec<String>,
-    pub quota_limit: Option<i64>,
-    pub quota_used: i64,
-    pub expires_at: Option<String>,
-    pub status: TokenStatus,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-}
-
-/// A token with its full key, shown only in this answer.
-#[derive(Debug, Clone, Object)]
-pub struct TokenWithKey {
-    /// The whole key: store it now, it cannot be shown again.
-    pub key: String,
-    pub token: Token,
-}
-
-#[derive(ApiResponse)]
-enum TokenCreated {
-    /// The token was created; `key` is shown only now.
-    #[oai(status = 201)]
-    Created(Json<TokenWithKey>),
-}
-
-fn token_out(row: TokenRow) -> Token {
-    let status = if !row.enabled {
-        TokenStatus::Disabled
-    } else if row.expires_ts.is_some_and(|at| at <= Clock::now_ms()) {
-        TokenStatus::Expired
-    } else if row.quota_limit.is_some_and(|limit| row.quota_used >= limit) {
-        TokenStatus::Exhausted
-    } else {
-        TokenStatus::Enabled
-    };
-    Token {
-        models: parse_models(&row.models).as_slice().to_vec(),
-        id: row.id,
-        user_id: row.user_id,
-        name: row.name,
-        key_prefix: row.key_prefix,
-        quota_limit: row.quota_limit,
-        quota_used: row.quota_used,
-        expires_at: row.expires_at,
-        status,
-        created_at: row.created_at,
-        last_used_at: row.last_used_at,
-    }
-}
-
-fn describe(f: &TokenFields, prefix: &str) -> String {
-    format!(
-        "name={} key={prefix} models={} quota_limit={:?} expires_ts={:?} enabled={}",
-        f.name, f.models, f.quota_limit, f.expires_ts, f.enabled
-    )
-}
 
 impl AppState {
     /// The token if it exists and the caller may see it; otherwise 404.

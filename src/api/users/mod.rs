@@ -1,133 +1,30 @@
-//! `/users` (admin) and `/me` (everyone): accounts, roles, model grants, passwords.
+//! `/users` (admin): accounts, roles, model grants, passwords; `me` serves `/me`.
+
+mod me;
+mod types;
+
+pub use me::MeApi;
+use types::{NewUserInput, Role, User, UserUpdate};
 
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
 use super::security::SessionAuth;
 use super::types::Deleted;
-use crate::accounts::{
-    ModelGrants, ROLE_ADMIN, ROLE_USER, hash_password, parse_models, verify_password,
-};
+use crate::accounts::{ModelGrants, ROLE_ADMIN, hash_password};
 use crate::app::AppState;
 use crate::error::{GatewayError, Result};
 use crate::store::{NewUser, UserFields, UserRow};
-
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
-#[oai(rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Manages providers, users, prices; sees all logs.
-    Admin,
-    /// Manages own tokens; sees own logs.
-    User,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => ROLE_ADMIN,
-            Role::User => ROLE_USER,
-        }
-    }
-}
-
-/// A new user (admin).
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-pub struct NewUserInput {
-    /// Unique login name: letters, digits, `-`, `_`, `.`, `@`.
-    #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
-    pub username: String,
-    /// Shown name; defaults to the username.
-    pub display_name: Option<String>,
-    /// At least 8 characters.
-    #[oai(validator(min_length = 8, max_length = 256))]
-    pub password: String,
-    /// Default `user`.
-    pub role: Option<Role>,
-    /// Default true.
-    pub enabled: Option<bool>,
-    /// Models the user may use: `provider/model`, `provider/*` or `*`; empty means none.
-    #[serde(default)]
-    #[oai(default)]
-    pub models: Vec<String>,
-}
-
-/// A user's settings, replaced as a whole (admin). `password` only when it changes.
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-pub struct UserUpdate {
-    #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
-    pub username: String,
-    pub display_name: Option<String>,
-    /// A new password (at least 8 characters); absent keeps the current one.
-    #[oai(validator(min_length = 8, max_length = 256))]
-    pub password: Option<String>,
-    pub role: Role,
-    pub enabled: bool,
-    /// Models the user may use; empty means none.
-    pub models: Vec<String>,
-}
-
-/// A user as shown by the API (never the password).
-#[derive(Debug, Clone, Object)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub enabled: bool,
-    /// Model grants.
-    pub models: Vec<String>,
-    /// Balance in micro-units of the configured currency.
-    pub balance: i64,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        User {
-            role: if row.role == ROLE_ADMIN {
-                Role::Admin
-            } else {
-                Role::User
-            },
-            models: parse_models(&row.models).as_slice().to_vec(),
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            enabled: row.enabled,
-            balance: row.balance,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-/// A password change by the user themself.
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-pub struct PasswordChange {
-    pub old_password: String,
-    #[oai(validator(min_length = 8, max_length = 256))]
-    pub new_password: String,
-}
 
 #[derive(ApiResponse)]
 enum UserCreated {
     /// The user was created.
     #[oai(status = 201)]
     Created(Json<User>),
-}
-
-#[derive(ApiResponse)]
-enum PasswordChanged {
-    /// The password was changed; the user's other sessions were ended.
-    #[oai(status = 204)]
-    Done,
 }
 
 fn describe(username: &str, role: &str, enabled: bool, grants: &ModelGrants) -> String {
@@ -138,7 +35,7 @@ fn describe(username: &str, role: &str, enabled: bool, grants: &ModelGrants) -> 
 }
 
 impl AppState {
-    async fn user_by_id(&self, id: i64) -> Result<UserRow> {
+    pub(super) async fn user_by_id(&self, id: i64) -> Result<UserRow> {
         self.store
             .get_user(id)
             .await?
@@ -158,7 +55,8 @@ impl AppState {
     }
 }
 
-async fn hash(password: String) -> Result<String> {
+/// Hashes off the async threads (argon2 is deliberately slow).
+pub(super) async fn hash(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|err| GatewayError::Internal(format!("password hashing failed: {err}")))?
@@ -311,54 +209,5 @@ impl UserApi {
             deleted: target,
             removed,
         }))
-    }
-
-    /// The caller's own profile.
-    #[oai(path = "/me", method = "get", operation_id = "me_get")]
-    async fn me(&self, auth: SessionAuth, state: Data<&AppState>) -> Result<Json<User>> {
-        Ok(Json(state.user_by_id(auth.0.user_id).await?.into()))
-    }
-
-    /// Change the caller's own password (the old one is required). Other sessions of
-    /// the caller end; this one stays.
-    #[oai(path = "/me/password", method = "put", operation_id = "me_password")]
-    async fn password(
-        &self,
-        auth: SessionAuth,
-        state: Data<&AppState>,
-        body: JsonBody<PasswordChange>,
-    ) -> Result<PasswordChanged> {
-        let user = state.user_by_id(auth.0.user_id).await?;
-        let PasswordChange {
-            old_password,
-            new_password,
-        } = body.0;
-        let stored = user.password_hash.clone();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&old_password, &stored))
-            .await
-            .map_err(|err| GatewayError::Internal(format!("password check failed: {err}")))?;
-        if !matches {
-            return Err(GatewayError::bad_param(
-                "old_password",
-                "old_password is not the current password",
-            ));
-        }
-        state
-            .store
-            .set_password(user.id, &hash(new_password).await?)
-            .await?;
-        state
-            .store
-            .delete_user_sessions(user.id, Some(&auth.0.session_hash))
-            .await?;
-        state
-            .audit(
-                &auth.0.username,
-                "me_password",
-                &format!("user:{}", user.username),
-                "password changed".into(),
-            )
-            .await?;
-        Ok(PasswordChanged::Done)
     }
 }
