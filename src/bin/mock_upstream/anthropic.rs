@@ -162,3 +162,85 @@ fn events(ctx: &Ctx) -> serde_json::Result<Sse> {
     }
     Ok(sse)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Payload;
+
+    /// `(event name, data)` of every frame.
+    fn stream(body: &str) -> Vec<(String, Value)> {
+        let payload: Payload = serde_json::from_str(body).unwrap_or_default();
+        let ctx = Ctx::new(&payload, body.len(), 1, None);
+        let sse = events(&ctx).unwrap_or_default();
+        sse.frames()
+            .iter()
+            .map(|frame| {
+                let text = std::str::from_utf8(frame).unwrap_or_default();
+                let (event, data) = text.split_once('\n').unwrap_or_default();
+                let name = event.trim_start_matches("event: ").to_owned();
+                let data = data.trim_start_matches("data: ").trim_end();
+                (name, serde_json::from_str(data).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    fn names(events: &[(String, Value)]) -> Vec<&str> {
+        events.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    #[test]
+    fn text_stream_follows_the_messages_event_order() {
+        let events = stream(r#"{"model":"c","mock":{"chunks":2}}"#);
+        let expected = [
+            "message_start",
+            "content_block_start",
+            "ping",
+            "content_block_delta",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop",
+        ];
+        assert_eq!(names(&events), expected);
+        assert_eq!(events[0].1["message"]["model"], "c");
+        assert_eq!(events[6].1["delta"]["stop_reason"], "end_turn");
+        assert_eq!(events[6].1["usage"]["output_tokens"], 2);
+    }
+
+    #[test]
+    fn thinking_then_tool_use_blocks() {
+        let events = stream(r#"{"mock":{"reasoning":true,"tool_calls":1}}"#);
+        let deltas: Vec<&str> = events
+            .iter()
+            .filter_map(|(_, data)| data["delta"]["type"].as_str())
+            .collect();
+        let thinking = ["thinking_delta"; 4];
+        assert_eq!(deltas[..4], thinking);
+        assert_eq!(deltas[4], "signature_delta");
+        let json: String = events
+            .iter()
+            .filter_map(|(_, data)| data["delta"]["partial_json"].as_str())
+            .collect();
+        assert_eq!(json, r#"{"city":"Paris","n":0}"#);
+        let tool_start = events.iter().find(|(_, data)| data["index"] == 1);
+        assert_eq!(
+            tool_start.map(|(_, data)| &data["content_block"]["type"]),
+            Some(&json!("tool_use"))
+        );
+        assert_eq!(
+            events[events.len() - 2].1["delta"]["stop_reason"],
+            "tool_use"
+        );
+    }
+
+    #[test]
+    fn stream_error_replaces_the_rest() {
+        let events = stream(r#"{"mock":{"stream_error":2}}"#);
+        assert_eq!(
+            names(&events),
+            ["message_start", "content_block_start", "error"]
+        );
+        assert_eq!(events[2].1["error"]["type"], "overloaded_error");
+    }
+}

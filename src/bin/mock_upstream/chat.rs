@@ -285,3 +285,7 @@ fn chunks(ctx: &Ctx, with_usage: bool) -> serde_json::Result<Sse> {
     sse.done();
     Ok(sse)
 }
+
+#[cfg(test)]
+#[path = "chat_tests.rs"]
+mod tests;

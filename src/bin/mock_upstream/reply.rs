@@ -134,6 +134,11 @@ impl Sse {
         self.frames.push(Bytes::from_static(DONE));
     }
 
+    #[cfg(test)]
+    pub fn frames(&self) -> &[Bytes] {
+        &self.frames
+    }
+
     /// Keeps only the first `len` frames.
     pub fn truncate(&mut self, len: usize) {
         self.frames.truncate(len);
