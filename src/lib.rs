@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod listener;
 pub mod logsink;
+pub mod protocol;
 pub mod secrets;
 pub mod snapshot;
 pub mod store;

@@ -37,6 +37,15 @@ pub struct ProviderInput {
     /// Weighted choice among providers of equal priority; default 1.
     #[oai(validator(minimum(value = "0")))]
     pub weight: Option<i64>,
+    /// Overrides `upstream.first_byte_timeout_ms` for this provider.
+    #[oai(validator(minimum(value = "1")))]
+    pub first_byte_timeout_ms: Option<i64>,
+    /// Overrides `upstream.idle_timeout_ms` for this provider.
+    #[oai(validator(minimum(value = "1")))]
+    pub idle_timeout_ms: Option<i64>,
+    /// Overrides `upstream.total_timeout_ms` for this provider.
+    #[oai(validator(minimum(value = "1")))]
+    pub total_timeout_ms: Option<i64>,
 }
 
 impl poem_openapi::types::Example for ProviderInput {
@@ -50,6 +59,9 @@ impl poem_openapi::types::Example for ProviderInput {
             enabled: None,
             priority: None,
             weight: None,
+            first_byte_timeout_ms: None,
+            idle_timeout_ms: None,
+            total_timeout_ms: None,
         }
     }
 }
@@ -67,6 +79,9 @@ pub struct Provider {
     pub priority: i64,
     pub weight: i64,
     /// Number of keys in its pool.
+    pub first_byte_timeout_ms: Option<i64>,
+    pub idle_timeout_ms: Option<i64>,
+    pub total_timeout_ms: Option<i64>,
     pub key_count: i64,
     /// Number of cached models.
     pub model_count: i64,
@@ -111,6 +126,9 @@ impl ProviderInput {
             enabled: self.enabled.unwrap_or(true),
             priority: self.priority.unwrap_or(0),
             weight: self.weight.unwrap_or(1),
+            first_byte_timeout_ms: self.first_byte_timeout_ms,
+            idle_timeout_ms: self.idle_timeout_ms,
+            total_timeout_ms: self.total_timeout_ms,
         })
     }
 }
@@ -140,6 +158,9 @@ impl AppState {
             enabled: row.enabled,
             priority: row.priority,
             weight: row.weight,
+            first_byte_timeout_ms: row.first_byte_timeout_ms,
+            idle_timeout_ms: row.idle_timeout_ms,
+            total_timeout_ms: row.total_timeout_ms,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -148,8 +169,18 @@ impl AppState {
 
 fn describe(f: &ProviderFields) -> String {
     format!(
-        "api_type={} base_url={} models_path={} key_strategy={} enabled={} priority={} weight={}",
-        f.api_type, f.base_url, f.models_path, f.key_strategy, f.enabled, f.priority, f.weight
+        "api_type={} base_url={} models_path={} key_strategy={} enabled={} priority={} weight={} \
+         timeouts_ms(first_byte={:?} idle={:?} total={:?})",
+        f.api_type,
+        f.base_url,
+        f.models_path,
+        f.key_strategy,
+        f.enabled,
+        f.priority,
+        f.weight,
+        f.first_byte_timeout_ms,
+        f.idle_timeout_ms,
+        f.total_timeout_ms
     )
 }
 

@@ -18,8 +18,9 @@ impl ProviderStore for SqlStore {
         let now = self.clock.now_text();
         on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
             "INSERT INTO providers (name, api_type, base_url, models_path, key_strategy, \
-             enabled, priority, weight, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+             enabled, priority, weight, created_at, updated_at, first_byte_timeout_ms, \
+             idle_timeout_ms, total_timeout_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING *",
         )
         .bind(f.name.as_str())
         .bind(f.api_type.as_str())
@@ -30,6 +31,9 @@ impl ProviderStore for SqlStore {
         .bind(f.priority)
         .bind(f.weight)
         .bind(now.as_str())
+        .bind(f.first_byte_timeout_ms)
+        .bind(f.idle_timeout_ms)
+        .bind(f.total_timeout_ms)
         .fetch_one(p)
         .await)
         .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))
@@ -49,7 +53,8 @@ impl ProviderStore for SqlStore {
         let now = self.clock.now_text();
         on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
             "UPDATE providers SET name = $1, api_type = $2, base_url = $3, models_path = $4, \
-             key_strategy = $5, enabled = $6, priority = $7, weight = $8, updated_at = $9 \
+             key_strategy = $5, enabled = $6, priority = $7, weight = $8, updated_at = $9, \
+             first_byte_timeout_ms = $11, idle_timeout_ms = $12, total_timeout_ms = $13 \
              WHERE id = $10 RETURNING *",
         )
         .bind(f.name.as_str())
@@ -62,6 +67,9 @@ impl ProviderStore for SqlStore {
         .bind(f.weight)
         .bind(now.as_str())
         .bind(id)
+        .bind(f.first_byte_timeout_ms)
+        .bind(f.idle_timeout_ms)
+        .bind(f.total_timeout_ms)
         .fetch_one(p)
         .await)
         .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))

@@ -17,6 +17,9 @@ pub struct ProviderRow {
     pub weight: i64,
     pub created_at: String,
     pub updated_at: String,
+    pub first_byte_timeout_ms: Option<i64>,
+    pub idle_timeout_ms: Option<i64>,
+    pub total_timeout_ms: Option<i64>,
 }
 
 /// Fields written when a provider is created or replaced.
@@ -30,6 +33,9 @@ pub struct ProviderFields {
     pub enabled: bool,
     pub priority: i64,
     pub weight: i64,
+    pub first_byte_timeout_ms: Option<i64>,
+    pub idle_timeout_ms: Option<i64>,
+    pub total_timeout_ms: Option<i64>,
 }
 
 /// A provider key as stored (`key_value` is encrypted unless the strategy is `plain`).

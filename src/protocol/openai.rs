@@ -1,0 +1,164 @@
+//! OpenAI wire views: the few request fields the relay reads (`model`, `stream`,
+//! `stream_options.include_usage`) and the usage of any OpenAI-style answer (chat,
+//! completions, embeddings, responses, rerank). Everything else stays raw bytes.
+
+use serde::Deserialize;
+
+/// What the relay needs to know about a request body.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RequestView {
+    pub model: String,
+    #[serde(default, deserialize_with = "null_as_false")]
+    pub stream: bool,
+    #[serde(default)]
+    pub stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options` of a chat or completions request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StreamOptions {
+    #[serde(default, deserialize_with = "null_as_false")]
+    pub include_usage: bool,
+}
+
+impl RequestView {
+    /// Whether the client itself asked for the final usage chunk.
+    pub fn wants_usage(&self) -> bool {
+        self.stream_options
+            .as_ref()
+            .is_some_and(|o| o.include_usage)
+    }
+}
+
+fn null_as_false<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(deserializer)?.unwrap_or(false))
+}
+
+/// Token counts, read from any of the OpenAI usage shapes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct Usage {
+    #[serde(default, alias = "input_tokens")]
+    pub prompt_tokens: i64,
+    #[serde(default, alias = "output_tokens")]
+    pub completion_tokens: i64,
+    #[serde(default)]
+    pub total_tokens: i64,
+    #[serde(default, alias = "input_tokens_details")]
+    pub prompt_tokens_details: Option<PromptDetails>,
+    #[serde(default, alias = "output_tokens_details")]
+    pub completion_tokens_details: Option<CompletionDetails>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct PromptDetails {
+    #[serde(default)]
+    pub cached_tokens: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct CompletionDetails {
+    #[serde(default)]
+    pub reasoning_tokens: i64,
+}
+
+impl Usage {
+    pub fn cached(&self) -> i64 {
+        self.prompt_tokens_details.map_or(0, |d| d.cached_tokens)
+    }
+
+    pub fn reasoning(&self) -> i64 {
+        self.completion_tokens_details
+            .map_or(0, |d| d.reasoning_tokens)
+    }
+
+    /// Total as reported, or prompt + completion when the upstream left it out.
+    pub fn total(&self) -> i64 {
+        if self.total_tokens > 0 {
+            self.total_tokens
+        } else {
+            self.prompt_tokens + self.completion_tokens
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WithUsage {
+    #[serde(default)]
+    usage: Option<Usage>,
+    /// Responses API stream events carry it in `response.usage`.
+    #[serde(default)]
+    response: Option<Box<WithUsage>>,
+    #[serde(default)]
+    choices: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+/// The usage in an answer body or a stream event's data, if any.
+pub fn usage_of(json: &[u8]) -> Option<Usage> {
+    let parsed: WithUsage = serde_json::from_slice(json).ok()?;
+    parsed
+        .usage
+        .or_else(|| parsed.response.and_then(|r| r.usage))
+}
+
+/// A stream chunk with usage and no choices: the chunk `include_usage` adds.
+pub fn is_usage_only_chunk(data: &[u8]) -> bool {
+    serde_json::from_slice::<WithUsage>(data)
+        .is_ok_and(|c| c.usage.is_some() && c.choices.is_some_and(|choices| choices.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_usage_shape() {
+        let chat = br#"{"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,
+            "prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}}"#;
+        let usage = usage_of(chat).unwrap_or_default();
+        assert_eq!(
+            (usage.prompt_tokens, usage.completion_tokens, usage.total()),
+            (10, 5, 15)
+        );
+        assert_eq!((usage.cached(), usage.reasoning()), (4, 2));
+        let responses = br#"{"type":"response.completed","response":{"usage":{"input_tokens":7,"output_tokens":3,
+            "input_tokens_details":{"cached_tokens":1},"output_tokens_details":{"reasoning_tokens":1}}}}"#;
+        let usage = usage_of(responses).unwrap_or_default();
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.total(),
+                usage.cached()
+            ),
+            (7, 3, 10, 1)
+        );
+        let embeddings = br#"{"data":[],"usage":{"prompt_tokens":8,"total_tokens":8}}"#;
+        assert_eq!(usage_of(embeddings).map(|u| u.total()), Some(8));
+        assert_eq!(usage_of(br#"{"choices":[]}"#), None);
+        assert_eq!(usage_of(b"not json"), None);
+    }
+
+    #[test]
+    fn spots_the_usage_only_chunk() {
+        assert!(is_usage_only_chunk(
+            br#"{"choices":[],"usage":{"prompt_tokens":1}}"#
+        ));
+        assert!(!is_usage_only_chunk(
+            br#"{"choices":[{"delta":{}}],"usage":{"prompt_tokens":1}}"#
+        ));
+        assert!(!is_usage_only_chunk(br#"{"choices":[],"usage":null}"#));
+        assert!(!is_usage_only_chunk(b"[DONE]"));
+    }
+
+    #[test]
+    fn request_view_reads_stream_flags() -> Result<(), serde_json::Error> {
+        let view: RequestView = serde_json::from_slice(br#"{"model":"m","stream":null}"#)?;
+        assert!(!view.stream && !view.wants_usage());
+        let view: RequestView = serde_json::from_slice(
+            br#"{"model":"m","stream":true,"stream_options":{"include_usage":true}}"#,
+        )?;
+        assert!(view.stream && view.wants_usage());
+        assert!(serde_json::from_slice::<RequestView>(br#"{"model":5}"#).is_err());
+        Ok(())
+    }
+}
