@@ -18,6 +18,8 @@ pub mod error;
 pub mod listener;
 pub mod logsink;
 pub mod protocol;
+pub mod relay;
+pub mod routing;
 pub mod secrets;
 pub mod snapshot;
 pub mod store;

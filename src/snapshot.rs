@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use arc_swap::ArcSwap;
 use tokio::sync::Mutex;
@@ -28,6 +29,8 @@ pub struct ProviderView {
     pub row: ProviderRow,
     pub keys: Vec<PoolKey>,
     pub models: Vec<String>,
+    /// Next key for the `round_robin` strategy.
+    pub next_key: AtomicUsize,
 }
 
 /// A gateway token with what its owner may do, for the per-request check.
@@ -62,6 +65,8 @@ pub struct Snapshot {
     pub aliases: HashMap<String, String>,
     /// Tokens by the SHA-256 hex of their key.
     pub tokens: HashMap<String, Arc<TokenEntry>>,
+    /// Providers whose cache holds a model id, highest priority first.
+    pub model_index: HashMap<String, Vec<Arc<ProviderView>>>,
 }
 
 impl Snapshot {
@@ -124,11 +129,29 @@ impl SnapshotCell {
                 let view = ProviderView {
                     keys: keys_by_provider.remove(&row.id).unwrap_or_default(),
                     models: models_by_provider.remove(&row.id).unwrap_or_default(),
+                    next_key: AtomicUsize::new(0),
                     row,
                 };
                 (view.row.name.clone(), Arc::new(view))
             })
-            .collect();
+            .collect::<HashMap<String, Arc<ProviderView>>>();
+        let mut model_index: HashMap<String, Vec<Arc<ProviderView>>> = HashMap::new();
+        for provider in providers.values() {
+            for model in &provider.models {
+                model_index
+                    .entry(model.clone())
+                    .or_default()
+                    .push(provider.clone());
+            }
+        }
+        for candidates in model_index.values_mut() {
+            candidates.sort_by(|a, b| {
+                b.row
+                    .priority
+                    .cmp(&a.row.priority)
+                    .then(a.row.name.cmp(&b.row.name))
+            });
+        }
         let users: HashMap<i64, _> = store
             .list_users()
             .await?
@@ -161,6 +184,7 @@ impl SnapshotCell {
             providers,
             aliases: self.aliases.clone(),
             tokens,
+            model_index,
         }));
         Ok(())
     }

@@ -6,9 +6,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
-use super::security::SessionAuth;
+use super::security::{SessionAuth, note_caller};
 use crate::accounts::{random_alphanumeric, sha256_hex, verify_password};
-use crate::app::AppState;
+use crate::app::{AppState, Caller};
 use crate::clock::Clock;
 use crate::error::{GatewayError, Result};
 
@@ -60,6 +60,7 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &poem::Request,
         body: JsonBody<LoginRequest>,
     ) -> Result<Json<Session>> {
         let denied = || GatewayError::Unauthorized("invalid username or password".into());
@@ -83,6 +84,14 @@ impl AuthApi {
             return Err(denied());
         };
         state.limiter.record_success(&username);
+        note_caller(
+            req,
+            Caller {
+                user_id: user.id,
+                username: user.username.clone(),
+                token: None,
+            },
+        );
         let token = format!("sess-{}", random_alphanumeric(40));
         let ttl_ms = i64::try_from(state.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_ms = Clock::now_ms().saturating_add(ttl_ms);

@@ -25,7 +25,8 @@ fn app_state(req: &Request) -> Result<&AppState, GatewayError> {
         .ok_or_else(|| GatewayError::Internal("application state missing".into()))
 }
 
-fn note_caller(req: &Request, caller: Caller) {
+/// Records who is calling, for the request log row.
+pub(super) fn note_caller(req: &Request, caller: Caller) {
     if let Some(meta) = req.extensions().get::<Arc<RequestMeta>>() {
         let _ = meta.caller.set(caller);
     }

@@ -1,0 +1,195 @@
+//! The data plane (`/v1/*`): the OpenAI-compatible endpoints, served from the snapshot
+//! and relayed by `crate::relay`.
+
+mod payload;
+mod schemas;
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::ApiTags;
+use super::security::TokenAuth;
+use crate::app::{AppState, RequestMeta};
+use crate::error::Result;
+use crate::relay::{Endpoint, RelayInput, handle};
+use payload::{Audio, JsonOrStream, RelayReply, RelayRequest};
+use schemas::{ChatCompletionRequest, ModelRequest};
+
+/// One model in the OpenAI list format.
+#[derive(Debug, Clone, Object)]
+pub struct ModelObject {
+    /// `provider/model`, the name clients send.
+    pub id: String,
+    /// Always `model`.
+    pub object: String,
+    /// Unix seconds (0: unknown).
+    pub created: i64,
+    /// The provider name.
+    pub owned_by: String,
+}
+
+/// `GET /v1/models` answer.
+#[derive(Debug, Clone, Object)]
+pub struct ModelList {
+    /// Always `list`.
+    pub object: String,
+    pub data: Vec<ModelObject>,
+}
+
+async fn relay<T, K>(
+    state: &AppState,
+    req: &Request,
+    auth: TokenAuth,
+    endpoint: Endpoint,
+    body: RelayRequest<T>,
+) -> RelayReply<K> {
+    let request_id = req
+        .extensions()
+        .get::<Arc<RequestMeta>>()
+        .map(|meta| meta.id.clone())
+        .unwrap_or_default();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| endpoint.path().to_string(), |pq| pq.as_str().to_string());
+    let input = RelayInput {
+        endpoint,
+        raw: body.raw,
+        view: body.view,
+        headers: req.headers().clone(),
+        request_id,
+        path,
+        token: auth.0,
+    };
+    RelayReply::new(handle(state, input).await)
+}
+
+pub struct RelayApi;
+
+#[OpenApi(tag = "ApiTags::Relay")]
+impl RelayApi {
+    /// List the cached models of enabled providers that the token may use, as
+    /// `provider/model` ids. Never calls upstream.
+    #[oai(path = "/v1/models", method = "get", operation_id = "models_list")]
+    async fn models(&self, auth: TokenAuth, state: Data<&AppState>) -> Result<Json<ModelList>> {
+        let snapshot = state.snapshot.load();
+        let data = snapshot
+            .providers_sorted()
+            .into_iter()
+            .filter(|p| p.row.enabled)
+            .flat_map(|p| {
+                p.models.iter().map(|model| ModelObject {
+                    id: format!("{}/{}", p.row.name, model),
+                    object: "model".into(),
+                    created: 0,
+                    owned_by: p.row.name.clone(),
+                })
+            })
+            .filter(|model| auth.0.allows(&model.id))
+            .collect();
+        Ok(Json(ModelList {
+            object: "list".into(),
+            data,
+        }))
+    }
+
+    /// Chat Completions, streaming or not, relayed losslessly: only `model` is rewritten.
+    #[oai(path = "/v1/chat/completions", method = "post", operation_id = "chat")]
+    async fn chat(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ChatCompletionRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Chat, body).await
+    }
+
+    /// Legacy text completions, streaming or not.
+    #[oai(
+        path = "/v1/completions",
+        method = "post",
+        operation_id = "completions"
+    )]
+    async fn completions(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Completions, body).await
+    }
+
+    /// Embeddings.
+    #[oai(path = "/v1/embeddings", method = "post", operation_id = "embeddings")]
+    async fn embeddings(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Embeddings, body).await
+    }
+
+    /// The Responses API, streaming or not.
+    #[oai(path = "/v1/responses", method = "post", operation_id = "responses")]
+    async fn responses(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Responses, body).await
+    }
+
+    /// Rerank documents against a query.
+    #[oai(path = "/v1/rerank", method = "post", operation_id = "rerank")]
+    async fn rerank(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Rerank, body).await
+    }
+
+    /// Image generation.
+    #[oai(
+        path = "/v1/images/generations",
+        method = "post",
+        operation_id = "images"
+    )]
+    async fn images(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Images, body).await
+    }
+
+    /// Text to speech; the answer is audio bytes.
+    #[oai(
+        path = "/v1/audio/speech",
+        method = "post",
+        operation_id = "audio_speech"
+    )]
+    async fn speech(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<ModelRequest>,
+    ) -> RelayReply<Audio> {
+        relay(&state, req, auth, Endpoint::AudioSpeech, body).await
+    }
+}

@@ -1,0 +1,37 @@
+//! Documented request schemas of the relayed OpenAI endpoints. Only the fields a client
+//! most often sets are described; every other field passes through unchanged.
+
+use poem_openapi::Object;
+use poem_openapi::types::Any;
+use serde_json::Value;
+
+/// Chat Completions request (OpenAI format). Unknown fields are forwarded as sent.
+#[derive(Debug, Clone, Object)]
+pub struct ChatCompletionRequest {
+    /// `provider/model`, an alias, or a cached model name.
+    pub model: String,
+    /// The conversation: system, developer, user, assistant and tool messages; content
+    /// may be text or parts (text, image_url with https or data URLs).
+    pub messages: Vec<Any<Value>>,
+    /// Stream the answer as server-sent events.
+    pub stream: Option<bool>,
+    /// `{"include_usage": true}` adds a final usage chunk to a stream.
+    pub stream_options: Option<Any<Value>>,
+    pub max_tokens: Option<i64>,
+    pub max_completion_tokens: Option<i64>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub tools: Option<Vec<Any<Value>>>,
+    pub tool_choice: Option<Any<Value>>,
+    pub response_format: Option<Any<Value>>,
+}
+
+/// A request to another model-routed OpenAI endpoint (completions, embeddings,
+/// responses, rerank, images, audio speech). Only `model` (and `stream` where the
+/// endpoint streams) is read; the rest is forwarded as sent.
+#[derive(Debug, Clone, Object)]
+pub struct ModelRequest {
+    /// `provider/model`, an alias, or a cached model name.
+    pub model: String,
+    pub stream: Option<bool>,
+}

@@ -1,0 +1,119 @@
+//! Non-streaming answers: read the whole upstream body under the idle and total
+//! timeouts, map upstream errors, aggregate an unexpected event stream, and hand the
+//! bytes back untouched with the upstream's relevant headers.
+
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use poem::Response;
+use poem::http::{HeaderMap, StatusCode};
+
+use super::forward::Limits;
+use crate::error::{GatewayError, Result};
+use crate::protocol::aggregate::ChatAggregator;
+use crate::protocol::sse::SseFramer;
+use crate::upstream::upstream_message;
+
+/// Upstream response headers never passed to the client.
+const DROPPED_RESPONSE_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+    "server",
+    "date",
+    "set-cookie",
+    "x-request-id",
+];
+
+/// Largest upstream error body kept for the log.
+const MAX_ERROR_TEXT: usize = 4096;
+
+/// A response builder with the upstream's status and relevant headers.
+pub fn response_head(status: StatusCode, headers: &HeaderMap) -> poem::ResponseBuilder {
+    let mut builder = Response::builder().status(status);
+    for (name, value) in headers {
+        if !DROPPED_RESPONSE_HEADERS.contains(&name.as_str()) {
+            builder = builder.header(name.clone(), value.clone());
+        }
+    }
+    builder
+}
+
+pub fn is_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"))
+}
+
+/// Reads the whole body; a gap longer than the idle timeout or passing the deadline
+/// is a 504, a broken connection a 502.
+pub async fn read_body(
+    response: reqwest::Response,
+    limits: &Limits,
+    provider: &str,
+) -> Result<Bytes> {
+    let mut stream = response.bytes_stream();
+    let mut body = BytesMut::new();
+    loop {
+        match tokio::time::timeout(limits.next_wait(), stream.next()).await {
+            Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(body.freeze()),
+            Ok(Some(Err(err))) => {
+                return Err(GatewayError::BadGateway(format!(
+                    "provider `{provider}` broke off its answer: {err}"
+                )));
+            }
+            Err(_) => {
+                return Err(GatewayError::GatewayTimeout(format!(
+                    "provider `{provider}` stopped sending its answer (timeout)"
+                )));
+            }
+        }
+    }
+}
+
+/// An upstream error status as our error, plus the upstream's own text for the log.
+pub async fn upstream_error(
+    response: reqwest::Response,
+    limits: &Limits,
+    provider: &str,
+) -> (GatewayError, String) {
+    let status = response.status().as_u16();
+    match read_body(response, limits, provider).await {
+        Ok(body) => {
+            let text: String = String::from_utf8_lossy(&body)
+                .chars()
+                .take(MAX_ERROR_TEXT)
+                .collect();
+            let message = upstream_message(&body);
+            let message = if message.trim().is_empty() {
+                format!("provider `{provider}` answered {status}")
+            } else {
+                message
+            };
+            (GatewayError::Upstream { status, message }, text)
+        }
+        Err(err) => {
+            let text = err.to_string();
+            (err, text)
+        }
+    }
+}
+
+/// Joins a chat completion event stream into one `chat.completion` JSON body.
+pub fn aggregate_chat(body: &[u8]) -> Bytes {
+    let mut framer = SseFramer::default();
+    let mut aggregator = ChatAggregator::default();
+    let events = framer.push(body);
+    for event in events.iter().chain(framer.finish().iter()) {
+        aggregator.push(&event.data);
+    }
+    Bytes::from(serde_json::to_vec(&aggregator.finish()).unwrap_or_default())
+}

@@ -1,0 +1,119 @@
+//! The one log row of a relayed request, filled in as the request goes, and written
+//! exactly once: when the answer ends, fails, or the client goes away (dropped = 499).
+
+use std::time::Instant;
+
+use crate::app::AppState;
+use crate::clock::Clock;
+use crate::logsink::LogSink;
+use crate::protocol::openai::Usage;
+use crate::snapshot::TokenEntry;
+use crate::store::RequestLog;
+
+/// Status recorded when the client disconnected before the answer ended.
+pub const CLIENT_CLOSED: u16 = 499;
+
+/// Owns the pending log row; see the module doc.
+pub struct Finish {
+    sink: LogSink,
+    started: Instant,
+    row: Option<RequestLog>,
+}
+
+impl Finish {
+    pub fn start(
+        state: &AppState,
+        request_id: &str,
+        request_type: &str,
+        path: String,
+        requested_model: &str,
+        token: &TokenEntry,
+    ) -> Finish {
+        let ts = Clock::now_ms();
+        Finish {
+            sink: state.sink.clone(),
+            started: Instant::now(),
+            row: Some(RequestLog {
+                ts,
+                time: state.clock.format_ms(ts),
+                request_id: request_id.to_string(),
+                request_type: request_type.to_string(),
+                method: "POST".into(),
+                path,
+                requested_model: Some(requested_model.to_string()),
+                user_name: Some(token.username.clone()),
+                user_id: Some(token.user_id),
+                token_name: Some(token.name.clone()),
+                token_id: Some(token.id),
+                ..RequestLog::default()
+            }),
+        }
+    }
+
+    /// Moves the pending row into a new guard (the stream body's); this one is left
+    /// empty and writes nothing.
+    pub fn hand_over(&mut self) -> Finish {
+        Finish {
+            sink: self.sink.clone(),
+            started: self.started,
+            row: self.row.take(),
+        }
+    }
+
+    fn row(&mut self) -> Option<&mut RequestLog> {
+        self.row.as_mut()
+    }
+
+    pub fn set_route(&mut self, provider: &str, upstream_model: &str, key: Option<String>) {
+        if let Some(row) = self.row() {
+            row.provider = Some(provider.to_string());
+            row.upstream_model = Some(upstream_model.to_string());
+            row.provider_key = key;
+        }
+    }
+
+    /// Marks the moment the upstream's answer began.
+    pub fn first_byte(&mut self) {
+        let elapsed = elapsed_ms(self.started);
+        if let Some(row) = self.row() {
+            row.ttfb_ms = Some(elapsed);
+        }
+    }
+
+    pub fn usage(&mut self, usage: &Usage) {
+        if let Some(row) = self.row() {
+            row.prompt_tokens = usage.prompt_tokens;
+            row.completion_tokens = usage.completion_tokens;
+            row.total_tokens = usage.total();
+            row.cached_tokens = usage.cached();
+            row.reasoning_tokens = usage.reasoning();
+        }
+    }
+
+    /// Writes the row with the final status and error text.
+    pub fn done(mut self, status: u16, error: Option<String>) {
+        self.write(status, error);
+    }
+
+    fn write(&mut self, status: u16, error: Option<String>) {
+        if let Some(mut row) = self.row.take() {
+            row.status = i64::from(status);
+            row.error = error;
+            row.latency_ms = elapsed_ms(self.started);
+            self.sink.send(row);
+        }
+    }
+}
+
+impl Drop for Finish {
+    fn drop(&mut self) {
+        self.write(
+            CLIENT_CLOSED,
+            Some("client disconnected before the answer ended".into()),
+        );
+    }
+}
+
+fn elapsed_ms(since: Instant) -> i64 {
+    i64::try_from(since.elapsed().as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,133 @@
+//! Building and sending the upstream request: the client's bytes with `model` rewritten
+//! in place (and `stream_options.include_usage` added when a stream needs usage), the
+//! provider's key instead of the client's, and the connect / first-byte timeouts.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use poem::http::HeaderMap;
+use tokio::time::Instant;
+
+use super::Endpoint;
+use crate::app::AppState;
+use crate::error::{GatewayError, Result};
+use crate::protocol::json_edit::set_top_level;
+use crate::protocol::openai::RequestView;
+use crate::snapshot::ProviderView;
+use crate::upstream::{authorize, send_error};
+
+/// Client headers never sent upstream: credentials, hop-by-hop, and what reqwest sets.
+const DROPPED_REQUEST_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "accept-encoding",
+    "cookie",
+    "x-request-id",
+];
+
+/// Timeouts for one request: the provider's overrides, else the config file's.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub first_byte: Duration,
+    pub idle: Duration,
+    pub deadline: Instant,
+}
+
+impl Limits {
+    pub fn for_provider(state: &AppState, provider: &ProviderView) -> Limits {
+        let config = state.config.timeouts;
+        let ms = |value: Option<i64>, default: Duration| {
+            value
+                .and_then(|v| u64::try_from(v).ok())
+                .map_or(default, Duration::from_millis)
+        };
+        let total = ms(provider.row.total_timeout_ms, config.total);
+        Limits {
+            first_byte: ms(provider.row.first_byte_timeout_ms, config.first_byte),
+            idle: ms(provider.row.idle_timeout_ms, config.idle),
+            deadline: Instant::now() + total,
+        }
+    }
+
+    /// The wait allowed for the next piece: the idle gap, capped by the total deadline.
+    pub fn next_wait(&self) -> Duration {
+        self.idle
+            .min(self.deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// The body sent upstream and whether usage reporting was added by us.
+pub fn outgoing_body(
+    endpoint: Endpoint,
+    raw: &Bytes,
+    view: &RequestView,
+    upstream_model: &str,
+) -> Result<(Bytes, bool)> {
+    let malformed = || GatewayError::bad_request("request body must be a JSON object");
+    let model = serde_json::to_vec(upstream_model)
+        .map_err(|err| GatewayError::Internal(err.to_string()))?;
+    let body = if view.model == upstream_model {
+        raw.clone()
+    } else {
+        set_top_level(raw, "model", &model).ok_or_else(malformed)?
+    };
+    if !(view.stream && endpoint.reports_stream_usage() && !view.wants_usage()) {
+        return Ok((body, false));
+    }
+    // Keep any other stream options the client set.
+    let mut options = serde_json::Map::new();
+    if let Some(range) = crate::protocol::json_edit::top_level_value(&body, "stream_options")
+        && let Ok(serde_json::Value::Object(existing)) = serde_json::from_slice(&body[range])
+    {
+        options = existing;
+    }
+    options.insert("include_usage".into(), serde_json::Value::Bool(true));
+    let options =
+        serde_json::to_vec(&options).map_err(|err| GatewayError::Internal(err.to_string()))?;
+    let body = set_top_level(&body, "stream_options", &options).ok_or_else(malformed)?;
+    Ok((body, true))
+}
+
+/// Sends the request; resolves when the upstream's response head arrived.
+pub async fn send(
+    state: &AppState,
+    provider: &ProviderView,
+    key: &str,
+    endpoint: Endpoint,
+    body: Bytes,
+    client_headers: &HeaderMap,
+    limits: &Limits,
+) -> Result<reqwest::Response> {
+    let url = format!("{}{}", provider.row.base_url, endpoint.path());
+    let mut request = state.http.post(url);
+    for (name, value) in client_headers {
+        if !DROPPED_REQUEST_HEADERS.contains(&name.as_str()) && name != "content-type" {
+            request = request.header(name.as_str(), value.as_bytes());
+        }
+    }
+    let request = authorize(request, &provider.row.api_type, key)
+        .header("content-type", "application/json")
+        .body(body);
+    let wait = limits
+        .first_byte
+        .min(limits.deadline.saturating_duration_since(Instant::now()));
+    match tokio::time::timeout(wait, request.send()).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(err)) => Err(send_error(&provider.row.name, &err)),
+        Err(_) => Err(GatewayError::GatewayTimeout(format!(
+            "provider `{}` sent no response within {} ms",
+            provider.row.name,
+            wait.as_millis()
+        ))),
+    }
+}
