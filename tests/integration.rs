@@ -18,3 +18,5 @@ mod lifecycle;
 mod models_cache;
 #[path = "integration/providers_keys.rs"]
 mod providers_keys;
+#[path = "integration/relay.rs"]
+mod relay;

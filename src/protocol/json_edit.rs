@@ -8,6 +8,31 @@ use bytes::Bytes;
 
 /// Byte range of the value of the top-level `key`, if the text is an object holding it.
 pub fn top_level_value(raw: &[u8], key: &str) -> Option<Range<usize>> {
+    top_level_entry(raw, key).map(|(_, value)| value)
+}
+
+/// Removes the top-level `key` with its value and one separating comma.
+pub fn remove_top_level(raw: &[u8], key: &str) -> Option<Bytes> {
+    let (key_start, value) = top_level_entry(raw, key)?;
+    let before = raw[..key_start]
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())?;
+    let after = raw[value.end..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| value.end + i)?;
+    let range = if raw[before] == b',' {
+        before..value.end
+    } else if raw[after] == b',' {
+        key_start..after + 1
+    } else {
+        key_start..value.end
+    };
+    Some(splice(raw, range, b""))
+}
+
+/// Start of the key literal and range of the value of the top-level `key`.
+fn top_level_entry(raw: &[u8], key: &str) -> Option<(usize, Range<usize>)> {
     let mut scan = Scanner { raw, at: 0 };
     scan.skip_ws();
     scan.expect(b'{')?;
@@ -22,8 +47,8 @@ pub fn top_level_value(raw: &[u8], key: &str) -> Option<Range<usize>> {
         scan.skip_ws();
         let start = scan.at;
         scan.value()?;
-        if key_matches(&raw[key_range], key) {
-            return Some(start..scan.at);
+        if key_matches(&raw[key_range.clone()], key) {
+            return Some((key_range.start, start..scan.at));
         }
         scan.skip_ws();
         match scan.peek()? {
@@ -168,6 +193,23 @@ mod tests {
         assert!(top_level_value(br#"{"\u006dodel":"x"}"#, "model").is_some());
         assert!(top_level_value(br#"{"a":{"model":"x"}}"#, "model").is_none());
         assert!(top_level_value(br#"[{"model":"x"}]"#, "model").is_none());
+    }
+
+    #[test]
+    fn removes_a_key_and_one_comma() {
+        let cases: [(&[u8], &str); 4] = [
+            (br#"{"a":1,"usage":null,"b":2}"#, r#"{"a":1,"b":2}"#),
+            (br#"{"usage":null,"b":2}"#, r#"{"b":2}"#),
+            (br#"{"a":1, "usage" : null }"#, r#"{"a":1 }"#),
+            (br#"{"usage":null}"#, r#"{}"#),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                remove_top_level(raw, "usage").as_ref().map(text),
+                Some(expected)
+            );
+        }
+        assert!(remove_top_level(br#"{"a":{"usage":null}}"#, "usage").is_none());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
+use poem::{IntoResponse, Response};
 
 use super::forward::Limits;
 use crate::error::{GatewayError, Result};
@@ -79,32 +79,46 @@ pub async fn read_body(
     }
 }
 
-/// An upstream error status as our error, plus the upstream's own text for the log.
+/// An upstream error answer for the client, and the upstream's own text for the log.
+/// A body already in the OpenAI error shape is passed through byte for byte (keeping
+/// the upstream's `type` and `code`); anything else is wrapped in that shape.
 pub async fn upstream_error(
     response: reqwest::Response,
     limits: &Limits,
     provider: &str,
-) -> (GatewayError, String) {
+) -> (Response, String) {
     let status = response.status().as_u16();
-    match read_body(response, limits, provider).await {
-        Ok(body) => {
-            let text: String = String::from_utf8_lossy(&body)
-                .chars()
-                .take(MAX_ERROR_TEXT)
-                .collect();
-            let message = upstream_message(&body);
-            let message = if message.trim().is_empty() {
-                format!("provider `{provider}` answered {status}")
-            } else {
-                message
-            };
-            (GatewayError::Upstream { status, message }, text)
-        }
+    let headers = response.headers().clone();
+    let body = match read_body(response, limits, provider).await {
+        Ok(body) => body,
         Err(err) => {
             let text = err.to_string();
-            (err, text)
+            return (err.into_response(), text);
         }
+    };
+    let text: String = String::from_utf8_lossy(&body)
+        .chars()
+        .take(MAX_ERROR_TEXT)
+        .collect();
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    if is_openai_error(&body) {
+        return (response_head(code, &headers).body(body), text);
     }
+    let message = upstream_message(&body);
+    let message = if message.trim().is_empty() {
+        format!("provider `{provider}` answered {status}")
+    } else {
+        message
+    };
+    (
+        GatewayError::Upstream { status, message }.into_response(),
+        text,
+    )
+}
+
+fn is_openai_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v["error"]["message"].is_string())
 }
 
 /// Joins a chat completion event stream into one `chat.completion` JSON body.

@@ -3,11 +3,11 @@
 
 use std::time::Instant;
 
+use super::RelayInput;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::logsink::LogSink;
-use crate::protocol::openai::Usage;
-use crate::snapshot::TokenEntry;
+use crate::protocol::openai::{Usage, estimate_tokens};
 use crate::store::RequestLog;
 
 /// Status recorded when the client disconnected before the answer ended.
@@ -17,30 +17,27 @@ pub const CLIENT_CLOSED: u16 = 499;
 pub struct Finish {
     sink: LogSink,
     started: Instant,
+    /// Size of the client's request, for a prompt estimate.
+    prompt_bytes: usize,
     row: Option<RequestLog>,
 }
 
 impl Finish {
-    pub fn start(
-        state: &AppState,
-        request_id: &str,
-        request_type: &str,
-        path: String,
-        requested_model: &str,
-        token: &TokenEntry,
-    ) -> Finish {
+    pub fn start(state: &AppState, input: &RelayInput) -> Finish {
         let ts = Clock::now_ms();
+        let token = &input.token;
         Finish {
             sink: state.sink.clone(),
             started: Instant::now(),
+            prompt_bytes: input.raw.len(),
             row: Some(RequestLog {
                 ts,
                 time: state.clock.format_ms(ts),
-                request_id: request_id.to_string(),
-                request_type: request_type.to_string(),
+                request_id: input.request_id.clone(),
+                request_type: input.endpoint.request_type(input.view.stream).to_string(),
                 method: "POST".into(),
-                path,
-                requested_model: Some(requested_model.to_string()),
+                path: input.path.clone(),
+                requested_model: Some(input.view.model.clone()),
                 user_name: Some(token.username.clone()),
                 user_id: Some(token.user_id),
                 token_name: Some(token.name.clone()),
@@ -56,6 +53,7 @@ impl Finish {
         Finish {
             sink: self.sink.clone(),
             started: self.started,
+            prompt_bytes: self.prompt_bytes,
             row: self.row.take(),
         }
     }
@@ -87,6 +85,18 @@ impl Finish {
             row.total_tokens = usage.total();
             row.cached_tokens = usage.cached();
             row.reasoning_tokens = usage.reasoning();
+        }
+    }
+
+    /// No usage arrived: estimate the completion from the text seen and the prompt
+    /// from the request size, and mark the row as estimated.
+    pub fn estimate_completion(&mut self, text_chars: usize) {
+        let prompt_bytes = self.prompt_bytes;
+        if let Some(row) = self.row() {
+            row.prompt_tokens = estimate_tokens(prompt_bytes);
+            row.completion_tokens = estimate_tokens(text_chars);
+            row.total_tokens = row.prompt_tokens + row.completion_tokens;
+            row.usage_estimated = true;
         }
     }
 

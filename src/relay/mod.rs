@@ -92,27 +92,19 @@ pub struct RelayInput {
 
 /// Runs the pipeline; always answers (errors in the OpenAI format) and always logs once.
 pub async fn handle(state: &AppState, input: RelayInput) -> Response {
-    let stream = input.view.stream;
-    let mut finish = Finish::start(
-        state,
-        &input.request_id,
-        input.endpoint.request_type(stream),
-        input.path.clone(),
-        &input.view.model,
-        &input.token,
-    );
+    let mut finish = Finish::start(state, &input);
     let response = match run(state, &input, &mut finish).await {
         Ok(Outcome::Streaming(response)) => response,
         Ok(Outcome::Answered(response)) => {
             finish.done(response.status().as_u16(), None);
             response
         }
-        Err((err, log_text)) => {
-            let status = err.status();
-            finish.done(
-                status.as_u16(),
-                Some(log_text.unwrap_or_else(|| err.to_string())),
-            );
+        Ok(Outcome::Failed(response, text)) => {
+            finish.done(response.status().as_u16(), Some(text));
+            response
+        }
+        Err(err) => {
+            finish.done(err.status().as_u16(), Some(err.to_string()));
             err.into_response()
         }
     };
@@ -126,31 +118,26 @@ enum Outcome {
     Answered(Response),
     /// A stream; the row is written when it ends (the `Finish` moved into the body).
     Streaming(Response),
+    /// The upstream's error answer, with its own text for the log.
+    Failed(Response, String),
 }
 
-type Failure = (GatewayError, Option<String>);
-
-async fn run(
-    state: &AppState,
-    input: &RelayInput,
-    finish: &mut Finish,
-) -> Result<Outcome, Failure> {
-    let plain = |err: GatewayError| (err, None);
+async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Result<Outcome> {
     let snapshot = state.snapshot.load();
     let Resolved {
         provider,
         upstream_model,
-    } = resolve(&snapshot, &input.view.model).map_err(plain)?;
+    } = resolve(&snapshot, &input.view.model)?;
     let model_id = format!("{}/{}", provider.row.name, upstream_model);
     if !input.token.allows(&model_id) {
-        return Err(plain(GatewayError::Forbidden(format!(
+        return Err(GatewayError::Forbidden(format!(
             "model `{model_id}` is not allowed for this API key"
-        ))));
+        )));
     }
-    let key = pick_key(&provider).map_err(plain)?;
+    let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
     if provider.row.api_type != "openai" {
-        return Err(plain(GatewayError::bad_param(
+        return Err(GatewayError::bad_param(
             "model",
             format!(
                 "provider `{}` speaks the {} protocol, which {} does not serve",
@@ -158,11 +145,10 @@ async fn run(
                 provider.row.api_type,
                 input.endpoint.path()
             ),
-        )));
+        ));
     }
     let (body, injected) =
-        forward::outgoing_body(input.endpoint, &input.raw, &input.view, &upstream_model)
-            .map_err(plain)?;
+        forward::outgoing_body(input.endpoint, &input.raw, &input.view, &upstream_model)?;
     let limits = Limits::for_provider(state, &provider);
     let name = provider.row.name.as_str();
     let upstream = forward::send(
@@ -174,14 +160,13 @@ async fn run(
         &input.headers,
         &limits,
     )
-    .await
-    .map_err(plain)?;
+    .await?;
     finish.first_byte();
     let status =
         StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     if !status.is_success() {
-        let (err, text) = answer::upstream_error(upstream, &limits, name).await;
-        return Err((err, Some(text)));
+        let (response, text) = answer::upstream_error(upstream, &limits, name).await;
+        return Ok(Outcome::Failed(response, text));
     }
     let headers = upstream.headers().clone();
     let event_stream = answer::is_event_stream(&headers);
@@ -192,9 +177,7 @@ async fn run(
             answer::response_head(status, &headers).body(body),
         ));
     }
-    let body = answer::read_body(upstream, &limits, name)
-        .await
-        .map_err(plain)?;
+    let body = answer::read_body(upstream, &limits, name).await?;
     let (body, headers) = if event_stream && input.endpoint == Endpoint::Chat {
         let mut json_headers = headers.clone();
         json_headers.insert(

@@ -1,6 +1,7 @@
 //! Streaming answers: each upstream event is forwarded the moment it is complete, byte
-//! for byte, while a copy is read for usage. The usage-only chunk we asked for on the
-//! client's behalf is dropped. A timeout or a cut upstream ends the stream with an
+//! for byte, while a copy is read for usage. When we asked for usage on the client's
+//! behalf, the usage-only chunk is dropped and the `"usage": null` the upstream then
+//! adds to every chunk is removed, so the client sees what it would have seen. A timeout or a cut upstream ends the stream with an
 //! OpenAI-style error event; the log row is written when the stream ends or the client
 //! goes away (the `Finish` guard is dropped with the stream).
 
@@ -13,7 +14,8 @@ use poem::Body;
 use super::finish::Finish;
 use super::forward::Limits;
 use crate::error::ErrorBody;
-use crate::protocol::openai::{Usage, is_usage_only_chunk, usage_of};
+use crate::protocol::json_edit::remove_top_level;
+use crate::protocol::openai::{Observed, Usage};
 use crate::protocol::sse::{SseEvent, SseFramer};
 
 struct Relay {
@@ -22,8 +24,10 @@ struct Relay {
     pending: VecDeque<Bytes>,
     limits: Limits,
     provider: String,
-    drop_usage_chunk: bool,
+    hide_usage: bool,
     usage: Option<Usage>,
+    /// Generated text seen, for an estimate when no usage arrives.
+    text_chars: usize,
     finish: Option<Finish>,
 }
 
@@ -35,14 +39,29 @@ enum End {
 
 impl Relay {
     fn take_event(&mut self, event: SseEvent) {
-        let data = event.data.as_bytes();
-        if let Some(usage) = usage_of(data) {
+        let Some(observed) = Observed::parse(event.data.as_bytes()) else {
+            self.pending.push_back(event.raw);
+            return;
+        };
+        self.text_chars += observed.text_chars();
+        if let Some(usage) = observed.usage() {
             self.usage = Some(usage);
-            if self.drop_usage_chunk && is_usage_only_chunk(data) {
-                return;
+        }
+        if !self.hide_usage {
+            self.pending.push_back(event.raw);
+        } else if !observed.is_usage_only() {
+            // The client did not ask for usage: its chunks carry no `usage` key at all.
+            match remove_top_level(event.data.as_bytes(), "usage") {
+                Some(data) => {
+                    let mut raw = Vec::with_capacity(data.len() + 8);
+                    raw.extend_from_slice(b"data: ");
+                    raw.extend_from_slice(&data);
+                    raw.extend_from_slice(b"\n\n");
+                    self.pending.push_back(Bytes::from(raw));
+                }
+                None => self.pending.push_back(event.raw),
             }
         }
-        self.pending.push_back(event.raw);
     }
 
     fn end(&mut self, end: End) {
@@ -52,8 +71,9 @@ impl Relay {
         let Some(mut finish) = self.finish.take() else {
             return;
         };
-        if let Some(usage) = &self.usage {
-            finish.usage(usage);
+        match &self.usage {
+            Some(usage) => finish.usage(usage),
+            None => finish.estimate_completion(self.text_chars),
         }
         match end {
             End::Complete => finish.done(200, None),
@@ -102,12 +122,24 @@ impl Relay {
     }
 }
 
+/// The client went away (the body was dropped): log what was seen, as status 499.
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(finish) = self.finish.as_mut() {
+            match &self.usage {
+                Some(usage) => finish.usage(usage),
+                None => finish.estimate_completion(self.text_chars),
+            }
+        }
+    }
+}
+
 /// The client body for a streaming answer.
 pub fn relay_body(
     upstream: reqwest::Response,
     limits: Limits,
     provider: &str,
-    drop_usage_chunk: bool,
+    hide_usage: bool,
     finish: Finish,
 ) -> Body {
     let relay = Relay {
@@ -116,8 +148,9 @@ pub fn relay_body(
         pending: VecDeque::new(),
         limits,
         provider: provider.to_string(),
-        drop_usage_chunk,
+        hide_usage,
         usage: None,
+        text_chars: 0,
         finish: Some(finish),
     };
     let stream = futures_util::stream::unfold(relay, |mut relay| async move {

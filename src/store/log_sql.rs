@@ -9,8 +9,8 @@ use crate::error::Result;
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
     path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
     status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
-    cost, latency_ms, ttfb_ms, error, user_id, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+    cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated) VALUES ($1, $2, $3, $4, \
+    $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
 
 #[async_trait]
 impl LogStore for SqlStore {
@@ -43,6 +43,7 @@ impl LogStore for SqlStore {
                     .bind(r.error.as_deref())
                     .bind(r.user_id)
                     .bind(r.token_id)
+                    .bind(r.usage_estimated)
                     .execute(&mut *tx)
                     .await?;
             }

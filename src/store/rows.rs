@@ -167,6 +167,9 @@ pub struct RequestLog {
     pub user_id: Option<i64>,
     /// Id of the gateway token used, for `/v1` calls.
     pub token_id: Option<i64>,
+    /// True when the upstream reported no usage (a cut stream) and the token counts
+    /// were estimated from the text seen.
+    pub usage_estimated: bool,
 }
 
 /// Filters and cursor for the request log list.

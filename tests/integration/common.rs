@@ -366,3 +366,89 @@ async fn postgres_text(url: &str, sql: &str) -> TestResult<String> {
 async fn postgres_text(_url: &str, _sql: &str) -> TestResult<String> {
     anyhow::bail!("PostgreSQL tests need --features postgres")
 }
+
+/// The mock key every relay test provider uses.
+pub const UPSTREAM_KEY: &str = "sk-upstream-key-0001";
+
+/// A gateway with provider `mock` (key [`UPSTREAM_KEY`], models gpt-4o and
+/// text-embedding-3-small cached) in front of a fresh mock-upstream, and an admin `sk-`.
+pub struct RelayFixture {
+    pub app: TestApp,
+    pub mock: MockUpstream,
+    pub admin: String,
+    pub sk: String,
+}
+
+impl RelayFixture {
+    pub async fn start() -> TestResult<RelayFixture> {
+        RelayFixture::start_with(&[]).await
+    }
+
+    pub async fn start_with(extra: &[(&str, &str)]) -> TestResult<RelayFixture> {
+        let mock = MockUpstream::start(&[UPSTREAM_KEY], &[])?;
+        let app = TestApp::start_with(extra).await?;
+        let admin = app.admin().await?;
+        app.add_provider(&admin, "mock", &mock.base, UPSTREAM_KEY)
+            .await?;
+        let ids = json!({"ids": ["gpt-4o", "text-embedding-3-small"]});
+        app.send("POST", "/models/mock/cache", Some(&admin), Some(ids))
+            .await?;
+        let sk = app.new_token(&admin, json!({"name": "relay"})).await?;
+        Ok(RelayFixture {
+            app,
+            mock,
+            admin,
+            sk,
+        })
+    }
+
+    /// POSTs raw bytes to a `/v1` path with the fixture's token.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> TestResult<reqwest::Response> {
+        Ok(self
+            .app
+            .http
+            .post(self.app.url(path))
+            .bearer_auth(&self.sk)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?)
+    }
+
+    /// POSTs JSON to a `/v1` path; returns status, headers and body text.
+    pub async fn post(
+        &self,
+        path: &str,
+        body: Value,
+    ) -> TestResult<(u16, reqwest::header::HeaderMap, String)> {
+        let response = self.post_raw(path, serde_json::to_vec(&body)?).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        Ok((status, headers, response.text().await?))
+    }
+
+    /// The log row of a request id (waits for the writer).
+    pub async fn log_row(&self, request_id: &str) -> TestResult<Value> {
+        let rows = self
+            .app
+            .wait_logs(&self.admin, 1, |r| r["request_id"] == request_id)
+            .await?;
+        Ok(rows[0].clone())
+    }
+}
+
+/// `data:` payloads of an event stream body.
+pub fn sse_data(body: &str) -> Vec<String> {
+    body.split("\n\n")
+        .filter_map(|event| {
+            event
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .map(String::from)
+        })
+        .collect()
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates the Python client from openapi/openapi.json with openapi-python-client and
-# runs smoke.py with it against a real gateway and mock-upstream on loopback.
+# runs smoke.py with it against a real gateway and mock-upstream on loopback, then
+# openai_compat.py (the official openai package) against the same two servers.
 # Usage: tests/sdk/run.sh [PYTHON]   (PYTHON defaults to .venv/bin/python)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,5 +41,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-PYTHONPATH="$work" GATEWAY_URL="http://127.0.0.1:$port" MOCK_URL="http://$mock_addr" \
-  ADMIN_PASSWORD="sdk-admin-password" MOCK_KEY="$mock_key" "$python" tests/sdk/smoke.py
+export GATEWAY_URL="http://127.0.0.1:$port" MOCK_URL="http://$mock_addr" \
+  ADMIN_PASSWORD="sdk-admin-password" MOCK_KEY="$mock_key"
+PYTHONPATH="$work" "$python" tests/sdk/smoke.py
+
+# The official openai package, through the gateway and directly to the mock.
+gateway_token="$("$python" tests/sdk/setup_gateway.py)"
+GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/openai_compat.py
