@@ -83,7 +83,15 @@ impl Config {
     /// file (`server.redirect_file`) is looked up relative to its folder.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
         let file_error = |key: &str, expected: &str| {
-            GatewayError::Config(format!("{}: key `{key}`: {expected}", origin.display()))
+            let from_env = ENV_OVERRIDES
+                .iter()
+                .find(|(k, var)| *k == key && std::env::var_os(var).is_some())
+                .map(|(_, var)| format!(" (set by the environment variable {var})"))
+                .unwrap_or_default();
+            GatewayError::Config(format!(
+                "{}: key `{key}`{from_env}: {expected}",
+                origin.display()
+            ))
         };
         let deserializer = toml::de::Deserializer::parse(text).map_err(|err| {
             GatewayError::Config(format!("{}: not valid TOML: {err}", origin.display()))
@@ -191,6 +199,13 @@ impl Config {
         })
     }
 }
+
+/// Settings keys and the environment variables that override them.
+const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("server.listen", "GATEWAY_LISTEN"),
+    ("database.url", "GATEWAY_DATABASE_URL"),
+    ("admin.password", "GATEWAY_ADMIN_PASSWORD"),
+];
 
 /// `GATEWAY_LISTEN`, `GATEWAY_DATABASE_URL`, `GATEWAY_ADMIN_PASSWORD` win over the file.
 fn apply_env_overrides(raw: &mut RawConfig) {

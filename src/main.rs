@@ -70,6 +70,7 @@ fn init_tracing(clock: Clock) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(clock)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 }
 

@@ -76,10 +76,20 @@ pub fn parse_json<T: ParseFromJSON + DeserializeOwned>(bytes: &[u8]) -> Result<T
                 }
                 // Types are fine, so a validator (length, pattern, range) failed; its
                 // message names the field.
-                Ok(_) => Err(GatewayError::bad_request(format!(
-                    "invalid request body: {}",
-                    poem_error.into_message()
-                ))),
+                Ok(_) => {
+                    let message = poem_error.into_message();
+                    let param = message
+                        .split_once("field `")
+                        .and_then(|(_, rest)| rest.split_once('`'))
+                        .map(|(field, _)| field.to_string());
+                    let detail = message
+                        .split_once("\": ")
+                        .map_or(message.as_str(), |(_, detail)| detail);
+                    Err(GatewayError::BadRequest {
+                        message: format!("invalid request body: {detail}"),
+                        param,
+                    })
+                }
             }
         }
     }

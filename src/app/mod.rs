@@ -69,6 +69,9 @@ pub async fn start(
     config: Config,
     stop_signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer> {
+    let acceptor = NoDelayAcceptor::bind(config.listen).await.map_err(|err| {
+        GatewayError::Config(format!("cannot listen on {}: {err}", config.listen))
+    })?;
     let clock = Clock::new(config.timezone);
     let sql = store::connect(&config.database_url, config.database_max_connections, clock).await?;
     let vault = KeyVault::open(&secret_path(&config), config.key_strategy)?;
@@ -97,11 +100,6 @@ pub async fn start(
     state.refresh().await?;
     let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
 
-    let acceptor = NoDelayAcceptor::bind(state.config.listen)
-        .await
-        .map_err(|err| {
-            GatewayError::Config(format!("cannot listen on {}: {err}", state.config.listen))
-        })?;
     let addr = acceptor.local_addr();
     let app = Route::new()
         .nest("/", crate::api::routes())

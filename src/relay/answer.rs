@@ -67,7 +67,8 @@ pub async fn read_body(
             Ok(None) => return Ok(body.freeze()),
             Ok(Some(Err(err))) => {
                 return Err(GatewayError::BadGateway(format!(
-                    "provider `{provider}` broke off its answer: {err}"
+                    "provider `{provider}` broke off its answer: {}",
+                    crate::upstream::error_chain(&err)
                 )));
             }
             Err(_) => {

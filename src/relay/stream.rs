@@ -108,7 +108,11 @@ impl Relay {
                 Ok(None) => self.end(End::Complete),
                 Ok(Some(Err(err))) => self.end(End::Failed {
                     status: 502,
-                    message: format!("provider `{}` broke off the stream: {err}", self.provider),
+                    message: format!(
+                        "provider `{}` broke off the stream: {}",
+                        self.provider,
+                        crate::upstream::error_chain(&err)
+                    ),
                 }),
                 Err(_) => self.end(End::Failed {
                     status: 504,

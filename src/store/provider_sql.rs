@@ -131,11 +131,50 @@ impl ProviderStore for SqlStore {
     }
 
     async fn upsert_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        self.change_models(provider_id, ids, &[]).await
+    }
+
+    async fn remove_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        self.change_models(provider_id, &[], ids).await
+    }
+
+    async fn replace_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
+        let wanted: HashSet<&String> = ids.iter().collect();
+        let stale: Vec<String> = self
+            .list_models(Some(provider_id))
+            .await?
+            .into_iter()
+            .map(|m| m.model_id)
+            .filter(|m| !wanted.contains(m))
+            .collect();
+        self.change_models(provider_id, ids, &stale).await
+    }
+}
+
+impl SqlStore {
+    /// Removes `remove` and adds or refreshes `add` in one transaction.
+    async fn change_models(
+        &self,
+        provider_id: i64,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<CacheChange> {
         let now = self.clock.now_text();
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await?;
             let mut change = CacheChange::default();
-            for id in ids {
+            for id in remove {
+                let removed = sqlx::query("DELETE FROM models WHERE provider_id = $1 AND model_id = $2")
+                    .bind(provider_id)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    change.removed.push(id.clone());
+                }
+            }
+            for id in add {
                 let updated = sqlx::query(
                     "UPDATE models SET updated_at = $1 WHERE provider_id = $2 AND model_id = $3",
                 )
@@ -163,42 +202,5 @@ impl ProviderStore for SqlStore {
             tx.commit().await?;
             Ok(change)
         })
-    }
-
-    async fn remove_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
-        on_pool!(&self.pool, p => {
-            let mut tx = p.begin().await?;
-            let mut change = CacheChange::default();
-            for id in ids {
-                let removed = sqlx::query(
-                    "DELETE FROM models WHERE provider_id = $1 AND model_id = $2",
-                )
-                .bind(provider_id)
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if removed > 0 {
-                    change.removed.push(id.clone());
-                }
-            }
-            tx.commit().await?;
-            Ok(change)
-        })
-    }
-
-    async fn replace_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange> {
-        let wanted: HashSet<&String> = ids.iter().collect();
-        let stale: Vec<String> = self
-            .list_models(Some(provider_id))
-            .await?
-            .into_iter()
-            .map(|m| m.model_id)
-            .filter(|m| !wanted.contains(m))
-            .collect();
-        let removed = self.remove_models(provider_id, &stale).await?;
-        let mut change = self.upsert_models(provider_id, ids).await?;
-        change.removed = removed.removed;
-        Ok(change)
     }
 }

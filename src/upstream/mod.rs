@@ -76,8 +76,26 @@ pub fn send_error(provider: &str, err: &reqwest::Error) -> GatewayError {
     if err.is_timeout() {
         GatewayError::GatewayTimeout(format!("provider `{provider}` did not answer in time"))
     } else {
-        GatewayError::BadGateway(format!("provider `{provider}` is unreachable: {err}"))
+        GatewayError::BadGateway(format!(
+            "provider `{provider}` is unreachable: {}",
+            error_chain(err)
+        ))
     }
+}
+
+/// An error with its causes, e.g. `error sending request: ... : Connection refused`.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The readable message of an upstream error body (OpenAI or Anthropic shape), or the
