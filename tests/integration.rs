@@ -20,3 +20,5 @@ mod models_cache;
 mod providers_keys;
 #[path = "integration/relay.rs"]
 mod relay;
+#[path = "integration/relay_failures.rs"]
+mod relay_failures;

@@ -452,3 +452,28 @@ pub fn sse_data(body: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The single number a `SELECT COUNT(*) ...` returns, read straight from the database.
+pub async fn count_rows(url: &str, sql: &str) -> TestResult<i64> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await?;
+        let (count,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await?;
+        pool.close().await;
+        return Ok(count);
+    }
+    count_postgres(url, sql).await
+}
+
+#[cfg(feature = "postgres")]
+async fn count_postgres(url: &str, sql: sqlx::AssertSqlSafe<String>) -> TestResult<i64> {
+    let pool = sqlx::PgPool::connect(url).await?;
+    let (count,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await?;
+    pool.close().await;
+    Ok(count)
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn count_postgres(_url: &str, _sql: sqlx::AssertSqlSafe<String>) -> TestResult<i64> {
+    anyhow::bail!("PostgreSQL tests need --features postgres")
+}

@@ -59,27 +59,37 @@ impl<T: Type> ParsePayload for RelayRequest<T> {
 
 impl_apirequest_for_payload!(RelayRequest<T>, T: Type);
 
-/// Reads `model` and `stream`; 400 naming the field when they are missing or wrong.
+/// Reads `model` and `stream` in one pass over the body (which also checks that it is
+/// JSON); 400 naming the field when they are missing or wrong.
 fn parse_view(raw: &[u8]) -> Result<RequestView, GatewayError> {
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(GatewayError::bad_request(
-            "request body is empty; a JSON object is expected",
-        ));
+    match raw.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => {
+            return Err(GatewayError::bad_request(
+                "request body is empty; a JSON object is expected",
+            ));
+        }
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(GatewayError::bad_request(
+                "request body must be a JSON object",
+            ));
+        }
     }
-    serde_json::from_slice::<serde_json::Value>(raw).map_err(|err| {
-        GatewayError::bad_request(format!("request body is not valid JSON: {err}"))
-    })?;
     let mut deserializer = serde_json::Deserializer::from_slice(raw);
     let view: RequestView = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner().to_string();
-        if inner.starts_with("missing field `model`") {
+        let inner = err.into_inner();
+        let text = inner.to_string();
+        if inner.is_syntax() || inner.is_eof() {
+            GatewayError::bad_request(format!("request body is not valid JSON: {text}"))
+        } else if text.starts_with("missing field `model`") {
             GatewayError::bad_param("model", "you must provide a model parameter")
-        } else if path == "." {
-            GatewayError::bad_request(format!("request body must be a JSON object: {inner}"))
         } else {
-            GatewayError::bad_param(&path, format!("invalid `{path}`: {inner}"))
+            GatewayError::bad_param(&path, format!("invalid `{path}`: {text}"))
         }
+    })?;
+    deserializer.end().map_err(|err| {
+        GatewayError::bad_request(format!("request body is not valid JSON: {err}"))
     })?;
     if view.model.trim().is_empty() {
         return Err(GatewayError::bad_param("model", "model must not be empty"));
