@@ -2,6 +2,11 @@
 //! `stream_options.include_usage`) and the usage of any OpenAI-style answer (chat,
 //! completions, embeddings, responses, rerank). Everything else stays raw bytes.
 
+pub mod from_anthropic;
+mod passthrough;
+
+pub use passthrough::{OpenAiPassthrough, openai_error_frame};
+
 use serde::Deserialize;
 
 /// What the relay needs to know about a request body.
@@ -47,6 +52,10 @@ pub struct Usage {
     pub prompt_tokens_details: Option<PromptDetails>,
     #[serde(default, alias = "output_tokens_details")]
     pub completion_tokens_details: Option<CompletionDetails>,
+    /// Tokens written to the prompt cache (Anthropic `cache_creation_input_tokens`);
+    /// included in `prompt_tokens`.
+    #[serde(skip)]
+    pub cache_creation_tokens: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
