@@ -68,6 +68,8 @@ pub struct Config {
     pub aliases: HashMap<String, String>,
     /// OTLP endpoint; empty means telemetry export is off.
     pub otlp_endpoint: String,
+    /// `max_tokens` sent to Anthropic when an OpenAI client set none.
+    pub anthropic_max_tokens: u64,
 }
 
 impl Config {
@@ -146,6 +148,10 @@ impl Config {
             ),
             ("security.session_ttl_hours", raw.security.session_ttl_hours),
             ("server.max_body_bytes", raw.server.max_body_bytes),
+            (
+                "anthropic.default_max_tokens",
+                raw.anthropic.default_max_tokens,
+            ),
         ] {
             if value == 0 {
                 return Err(file_error(key, "must be greater than 0"));
@@ -196,6 +202,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),
             aliases,
             otlp_endpoint: raw.telemetry.otlp_endpoint,
+            anthropic_max_tokens: raw.anthropic.default_max_tokens,
         })
     }
 }

@@ -27,6 +27,12 @@ pub enum GatewayError {
     PayloadTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The user's balance is used up (402).
+    #[error("{0}")]
+    InsufficientBalance(String),
+    /// The token's quota is used up (429).
+    #[error("{0}")]
+    QuotaExhausted(String),
     /// The upstream answered with an error status; its own message is kept.
     #[error("upstream returned {status}: {message}")]
     Upstream { status: u16, message: String },
@@ -81,7 +87,10 @@ impl GatewayError {
             GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
             GatewayError::Conflict(_) => StatusCode::CONFLICT,
             GatewayError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            GatewayError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            GatewayError::TooManyRequests(_) | GatewayError::QuotaExhausted(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            GatewayError::InsufficientBalance(_) => StatusCode::PAYMENT_REQUIRED,
             GatewayError::Upstream { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
             }
@@ -105,6 +114,8 @@ impl GatewayError {
             GatewayError::NotFound(_) => "not_found_error",
             GatewayError::Conflict(_) => "conflict_error",
             GatewayError::TooManyRequests(_) => "rate_limit_error",
+            GatewayError::InsufficientBalance(_) => "insufficient_balance",
+            GatewayError::QuotaExhausted(_) => "insufficient_quota",
             GatewayError::Upstream { .. } => "upstream_error",
             GatewayError::BadGateway(_) => "bad_gateway",
             GatewayError::GatewayTimeout(_) => "timeout_error",
@@ -211,7 +222,7 @@ impl ApiResponse for GatewayError {
                     "4XX",
                     "Client error in the OpenAI error format (400 bad input, 401 not \
                      authenticated, 403 forbidden, 404 not found, 409 conflict, 413 too large, \
-                     429 too many requests)",
+                     402 insufficient balance, 429 too many requests or token quota exhausted)",
                 ),
                 error_range(
                     "5XX",
@@ -227,10 +238,30 @@ impl ApiResponse for GatewayError {
     }
 }
 
+impl GatewayError {
+    /// The Anthropic error shape, for `/v1/messages` clients.
+    pub fn anthropic_response(&self) -> Response {
+        anthropic_error(self.status(), &self.public_message())
+    }
+}
+
+/// `{"type":"error","error":{"type","message"}}` with the Anthropic error type of `status`.
+pub fn anthropic_error(status: StatusCode, message: &str) -> Response {
+    let kind = crate::protocol::anthropic::error_type(status.as_u16());
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(crate::protocol::anthropic::error_body(kind, message))
+}
+
 /// Turns any framework error (parse errors, unknown route, wrong method, auth) into the
-/// OpenAI error format, keeping the status the framework chose.
-pub fn error_response(err: &poem::Error) -> Response {
+/// OpenAI error format (the Anthropic one for `anthropic` clients), keeping the status
+/// the framework chose.
+pub fn error_response(err: &poem::Error, anthropic: bool) -> Response {
     if let Some(gateway_error) = err.downcast_ref::<GatewayError>() {
+        if anthropic {
+            return gateway_error.anthropic_response();
+        }
         return poem::error::ResponseError::as_response(gateway_error);
     }
     let status = err.status();
@@ -248,6 +279,9 @@ pub fn error_response(err: &poem::Error) -> Response {
         StatusCode::UNAUTHORIZED => "authentication required".to_string(),
         _ => err.to_string(),
     };
+    if anthropic {
+        return anthropic_error(status, &message);
+    }
     ErrorBody::new(message, kind, None).into_response(status)
 }
 

@@ -8,6 +8,8 @@ mod common;
 mod accounts;
 #[path = "integration/admin_auth.rs"]
 mod admin_auth;
+#[path = "integration/anthropic.rs"]
+mod anthropic;
 #[path = "integration/config_errors.rs"]
 mod config_errors;
 #[path = "integration/errors.rs"]

@@ -70,7 +70,8 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
             if err.status().is_server_error() {
                 tracing::error!(%message, path, "request failed");
             }
-            (error_response(&err), Some(message), operation)
+            let anthropic = path.starts_with("/v1/messages");
+            (error_response(&err, anthropic), Some(message), operation)
         }
     };
     if let Ok(value) = HeaderValue::from_str(&meta.id) {

@@ -3,7 +3,8 @@
 //!
 //! It binds 127.0.0.1 only, prints `listening on 127.0.0.1:PORT` once bound and
 //! answers deterministically; a `mock` object in the JSON request body picks a
-//! scenario (delays, errors, cut streams, tool calls...), see `scenario.rs`.
+//! scenario (delays, errors, cut streams, tool calls...), see `scenario.rs`; so does an
+//! `x-mock` header holding the same JSON (for requests the gateway translates).
 
 #[path = "mock_upstream/anthropic.rs"]
 mod anthropic;

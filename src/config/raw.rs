@@ -29,6 +29,8 @@ pub(super) struct RawConfig {
     pub(super) log_writer: LogWriterSection,
     #[serde(default)]
     pub(super) telemetry: TelemetrySection,
+    #[serde(default)]
+    pub(super) anthropic: AnthropicSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,4 +160,18 @@ impl Default for LogWriterSection {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct TelemetrySection {
     pub(super) otlp_endpoint: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct AnthropicSection {
+    pub(super) default_max_tokens: u64,
+}
+
+impl Default for AnthropicSection {
+    fn default() -> Self {
+        AnthropicSection {
+            default_max_tokens: 8192,
+        }
+    }
 }

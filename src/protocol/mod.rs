@@ -24,6 +24,18 @@ pub enum ClientProtocol {
     Anthropic,
 }
 
+impl ClientProtocol {
+    /// An error answer in this protocol's shape.
+    pub fn error_response(self, err: &crate::error::GatewayError) -> poem::Response {
+        match self {
+            ClientProtocol::OpenAi => {
+                poem::IntoResponse::into_response(err.body().into_response(err.status()))
+            }
+            ClientProtocol::Anthropic => err.anthropic_response(),
+        }
+    }
+}
+
 /// Turns upstream stream events into the client's stream frames while counting usage.
 /// One implementation per (upstream, client) pair: two passthroughs, two translators.
 pub trait StreamTranslate: Send {

@@ -4,12 +4,16 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
-use poem::{IntoResponse, Response};
 
+use super::Endpoint;
 use super::forward::Limits;
+use super::plan::Pair;
 use crate::error::{GatewayError, Result};
 use crate::protocol::aggregate::ChatAggregator;
+use crate::protocol::anthropic::{self, from_openai};
+use crate::protocol::openai::{self, Usage, from_anthropic};
 use crate::protocol::sse::SseFramer;
 use crate::upstream::upstream_message;
 
@@ -81,20 +85,23 @@ pub async fn read_body(
 }
 
 /// An upstream error answer for the client, and the upstream's own text for the log.
-/// A body already in the OpenAI error shape is passed through byte for byte (keeping
-/// the upstream's `type` and `code`); anything else is wrapped in that shape.
+/// A body already in the client's error shape from an upstream of the same protocol
+/// is passed through byte for byte (keeping the upstream's `type` and `code`);
+/// anything else is rewritten into the client's shape with the upstream's message.
 pub async fn upstream_error(
     response: reqwest::Response,
     limits: &Limits,
     provider: &str,
+    pair: Pair,
 ) -> (Response, String) {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    let client = pair.client();
     let body = match read_body(response, limits, provider).await {
         Ok(body) => body,
         Err(err) => {
             let text = err.to_string();
-            return (err.into_response(), text);
+            return (client.error_response(&err), text);
         }
     };
     let text: String = String::from_utf8_lossy(&body)
@@ -102,7 +109,7 @@ pub async fn upstream_error(
         .take(MAX_ERROR_TEXT)
         .collect();
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    if is_openai_error(&body) {
+    if same_shape(pair, &body) {
         return (response_head(code, &headers).body(body), text);
     }
     let message = upstream_message(&body);
@@ -112,14 +119,68 @@ pub async fn upstream_error(
         message
     };
     (
-        GatewayError::Upstream { status, message }.into_response(),
+        client.error_response(&GatewayError::Upstream { status, message }),
         text,
     )
 }
 
-fn is_openai_error(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .is_ok_and(|v| v["error"]["message"].is_string())
+/// Whether an error body already has the shape the client expects.
+fn same_shape(pair: Pair, body: &[u8]) -> bool {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let has_message = value["error"]["message"].is_string();
+    match pair {
+        Pair::OpenAi => has_message,
+        Pair::Anthropic => has_message && value["type"] == "error",
+        Pair::OpenAiToAnthropic | Pair::AnthropicToOpenAi => false,
+    }
+}
+
+/// A whole upstream answer in the client's protocol, and the usage it reports.
+pub fn client_answer(
+    pair: Pair,
+    endpoint: Endpoint,
+    body: Bytes,
+    event_stream: bool,
+) -> Result<(Bytes, Option<Usage>)> {
+    let parse = |bytes: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|err| {
+            GatewayError::BadGateway(format!("the upstream answer is not valid JSON: {err}"))
+        })
+    };
+    let encode =
+        |value: &serde_json::Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    match pair {
+        Pair::OpenAi => {
+            let body = if event_stream && endpoint == Endpoint::Chat {
+                aggregate_chat(&body)
+            } else {
+                body
+            };
+            let usage = openai::usage_of(&body);
+            Ok((body, usage))
+        }
+        Pair::Anthropic => {
+            let usage = anthropic::usage_of(&body);
+            Ok((body, usage))
+        }
+        Pair::OpenAiToAnthropic => {
+            let usage = anthropic::usage_of(&body);
+            let chat = from_openai::response(&parse(&body)?)?;
+            Ok((encode(&chat), usage))
+        }
+        Pair::AnthropicToOpenAi => {
+            let body = if event_stream {
+                aggregate_chat(&body)
+            } else {
+                body
+            };
+            let usage = openai::usage_of(&body);
+            let message = from_anthropic::response(&parse(&body)?)?;
+            Ok((encode(&message), usage))
+        }
+    }
 }
 
 /// Joins a chat completion event stream into one `chat.completion` JSON body.

@@ -103,19 +103,31 @@ pub async fn send(
     state: &AppState,
     provider: &ProviderView,
     key: &str,
-    endpoint: Endpoint,
+    path: &str,
     body: Bytes,
     client_headers: &HeaderMap,
     limits: &Limits,
 ) -> Result<reqwest::Response> {
-    let url = format!("{}{}", provider.row.base_url, endpoint.path());
+    let url = format!("{}{}", provider.row.base_url, path);
+    let anthropic = provider.row.api_type == "anthropic";
     let mut request = state.http.post(url);
     for (name, value) in client_headers {
-        if !DROPPED_REQUEST_HEADERS.contains(&name.as_str()) && name != "content-type" {
-            request = request.header(name.as_str(), value.as_bytes());
+        let name = name.as_str();
+        // Anthropic headers go only to Anthropic upstreams, and the version only once.
+        let anthropic_only = name.starts_with("anthropic-");
+        if DROPPED_REQUEST_HEADERS.contains(&name)
+            || name == "content-type"
+            || (anthropic_only && !anthropic)
+            || name == "anthropic-version"
+        {
+            continue;
         }
+        request = request.header(name, value.as_bytes());
     }
-    let request = authorize(request, &provider.row.api_type, key)
+    let version = client_headers
+        .get("anthropic-version")
+        .and_then(|v| v.to_str().ok());
+    let request = authorize(request, &provider.row.api_type, key, version)
         .header("content-type", "application/json")
         .body(body);
     let wait = limits

@@ -5,32 +5,38 @@
 //! 2. `routing::resolve` turns the model name into a provider and upstream model from
 //!    the snapshot; the token's grants are checked on the `provider/model` id (403).
 //! 3. `routing::pick_key` picks the provider key per its pool strategy.
-//! 4. `forward` rewrites `model` in place (and asks for stream usage when the client did
-//!    not), swaps the client's key for the provider's and sends with the connect and
-//!    first-byte timeouts.
-//! 5. The answer: an upstream error becomes an OpenAI-format error with its status;
-//!    JSON is read whole and returned byte for byte (`answer`), an event stream is
-//!    aggregated for a non-streaming client, or relayed event by event (`stream`).
-//! 6. `finish::Finish` writes exactly one log row, whatever happened.
+//! 4. `plan` pairs the client's protocol with the provider's: the same protocol is a
+//!    passthrough (`model` rewritten in place, stream usage asked for when the client
+//!    did not), a different one is translated (`protocol::*::from_*`).
+//! 5. `forward` swaps the client's key for the provider's and sends with the connect
+//!    and first-byte timeouts.
+//! 6. The answer: an upstream error keeps its status in the client's error shape; a
+//!    whole answer is returned byte for byte or translated (`answer`; an event stream is
+//!    aggregated for a non-streaming client); a stream goes event by event through the
+//!    pair's `StreamTranslate` (`stream`).
+//! 7. `finish::Finish` writes exactly one log row, whatever happened.
 
 mod answer;
 mod finish;
 mod forward;
+mod plan;
 mod stream;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
+use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
-use poem::{IntoResponse, Response};
 
 use crate::app::{AppState, LoggedByHandler};
 use crate::error::{GatewayError, Result};
-use crate::protocol::openai::{RequestView, usage_of};
+use crate::protocol::ClientProtocol;
+use crate::protocol::openai::{RequestView, estimate_tokens};
 use crate::routing::{Resolved, pick_key, resolve};
 use crate::snapshot::TokenEntry;
 use finish::Finish;
 use forward::Limits;
+use plan::Pair;
 
 /// The OpenAI endpoints the relay serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +48,10 @@ pub enum Endpoint {
     Rerank,
     Images,
     AudioSpeech,
+    /// Anthropic Messages.
+    Messages,
+    /// Anthropic token counting.
+    CountTokens,
 }
 
 impl Endpoint {
@@ -54,6 +64,8 @@ impl Endpoint {
             Endpoint::Rerank => "/v1/rerank",
             Endpoint::Images => "/v1/images/generations",
             Endpoint::AudioSpeech => "/v1/audio/speech",
+            Endpoint::Messages => "/v1/messages",
+            Endpoint::CountTokens => "/v1/messages/count_tokens",
         }
     }
 
@@ -70,6 +82,17 @@ impl Endpoint {
             (Endpoint::Rerank, _) => "rerank",
             (Endpoint::Images, _) => "images",
             (Endpoint::AudioSpeech, _) => "audio_speech",
+            (Endpoint::Messages, false) => "messages",
+            (Endpoint::Messages, true) => "messages_stream",
+            (Endpoint::CountTokens, _) => "messages_count_tokens",
+        }
+    }
+
+    /// The protocol clients of this endpoint speak.
+    pub fn client_protocol(self) -> ClientProtocol {
+        match self {
+            Endpoint::Messages | Endpoint::CountTokens => ClientProtocol::Anthropic,
+            _ => ClientProtocol::OpenAi,
         }
     }
 
@@ -90,10 +113,10 @@ pub struct RelayInput {
     pub token: Arc<TokenEntry>,
 }
 
-/// Runs the pipeline; always answers (errors in the OpenAI format) and always logs once.
+/// Runs the pipeline; always answers (errors in the client's shape) and always logs once.
 pub async fn handle(state: &AppState, input: RelayInput) -> Response {
     let mut finish = Finish::start(state, &input);
-    let response = match run(state, &input, &mut finish).await {
+    let mut response = match run(state, &input, &mut finish).await {
         Ok(Outcome::Streaming(response)) => response,
         Ok(Outcome::Answered(response)) => {
             finish.done(response.status().as_u16(), None);
@@ -105,10 +128,9 @@ pub async fn handle(state: &AppState, input: RelayInput) -> Response {
         }
         Err(err) => {
             finish.done(err.status().as_u16(), Some(err.to_string()));
-            err.into_response()
+            input.endpoint.client_protocol().error_response(&err)
         }
     };
-    let mut response = response;
     response.set_data(LoggedByHandler);
     response
 }
@@ -134,29 +156,26 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
             "model `{model_id}` is not allowed for this API key"
         )));
     }
+    let pair = Pair::new(input.endpoint.client_protocol(), &provider.row.api_type);
+    if input.endpoint == Endpoint::CountTokens && !pair.anthropic_upstream() {
+        return Ok(Outcome::Answered(estimated_count(input)));
+    }
     let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
-    if provider.row.api_type != "openai" {
-        return Err(GatewayError::bad_param(
-            "model",
-            format!(
-                "provider `{}` speaks the {} protocol, which {} does not serve",
-                provider.row.name,
-                provider.row.api_type,
-                input.endpoint.path()
-            ),
-        ));
-    }
-    let (body, injected) =
-        forward::outgoing_body(input.endpoint, &input.raw, &input.view, &upstream_model)?;
+    let outgoing = plan::outgoing(
+        pair,
+        input,
+        &upstream_model,
+        state.config.anthropic_max_tokens,
+    )?;
     let limits = Limits::for_provider(state, &provider);
     let name = provider.row.name.as_str();
     let upstream = forward::send(
         state,
         &provider,
         &key.secret,
-        input.endpoint,
-        body,
+        outgoing.path,
+        outgoing.body,
         &input.headers,
         &limits,
     )
@@ -165,33 +184,38 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let status =
         StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     if !status.is_success() {
-        let (response, text) = answer::upstream_error(upstream, &limits, name).await;
+        let (response, text) = answer::upstream_error(upstream, &limits, name, pair).await;
         return Ok(Outcome::Failed(response, text));
     }
     let headers = upstream.headers().clone();
     let event_stream = answer::is_event_stream(&headers);
     if input.view.stream && event_stream {
-        let taken = finish.hand_over();
-        let body = stream::relay_body(upstream, limits, name, injected, taken);
-        return Ok(Outcome::Streaming(
-            answer::response_head(status, &headers).body(body),
-        ));
+        let translate = plan::translator(pair, input, outgoing.injected_usage);
+        let body = stream::relay_body(upstream, limits, name, translate, finish.hand_over());
+        let mut head = answer::response_head(status, &headers);
+        if pair != Pair::OpenAi && pair != Pair::Anthropic {
+            head = head.content_type("text/event-stream");
+        }
+        return Ok(Outcome::Streaming(head.body(body)));
     }
     let body = answer::read_body(upstream, &limits, name).await?;
-    let (body, headers) = if event_stream && input.endpoint == Endpoint::Chat {
-        let mut json_headers = headers.clone();
-        json_headers.insert(
-            "content-type",
-            poem::http::HeaderValue::from_static("application/json"),
-        );
-        (answer::aggregate_chat(&body), json_headers)
-    } else {
-        (body, headers)
-    };
-    if let Some(usage) = usage_of(&body) {
+    let translated = event_stream || pair != Pair::OpenAi && pair != Pair::Anthropic;
+    let (body, usage) = answer::client_answer(pair, input.endpoint, body, event_stream)?;
+    if let Some(usage) = usage {
         finish.usage(&usage);
     }
-    Ok(Outcome::Answered(
-        answer::response_head(status, &headers).body(body),
-    ))
+    let mut head = answer::response_head(status, &headers);
+    if translated {
+        head = head.content_type("application/json");
+    }
+    Ok(Outcome::Answered(head.body(body)))
+}
+
+/// `count_tokens` for a provider without one: an estimate from the request size.
+fn estimated_count(input: &RelayInput) -> Response {
+    let tokens = estimate_tokens(input.raw.len());
+    Response::builder()
+        .content_type("application/json")
+        .header("x-gateway-estimate", "true")
+        .body(format!("{{\"input_tokens\":{tokens}}}"))
 }

@@ -1,9 +1,8 @@
-//! Streaming answers: each upstream event is forwarded the moment it is complete, byte
-//! for byte, while a copy is read for usage. When we asked for usage on the client's
-//! behalf, the usage-only chunk is dropped and the `"usage": null` the upstream then
-//! adds to every chunk is removed, so the client sees what it would have seen. A timeout or a cut upstream ends the stream with an
-//! OpenAI-style error event; the log row is written when the stream ends or the client
-//! goes away (the `Finish` guard is dropped with the stream).
+//! Streaming answers: each upstream event goes through the pair's `StreamTranslate`
+//! (a byte-for-byte passthrough or a protocol translator) and its frames are sent the
+//! moment they exist. A timeout, a cut upstream or an upstream error event ends the
+//! stream with an error frame in the client's protocol; the log row is written when the
+//! stream ends or the client goes away (the `Finish` guard is dropped with the body).
 
 use std::collections::VecDeque;
 
@@ -13,80 +12,80 @@ use poem::Body;
 
 use super::finish::Finish;
 use super::forward::Limits;
-use crate::error::ErrorBody;
-use crate::protocol::json_edit::remove_top_level;
-use crate::protocol::openai::{Observed, Usage};
-use crate::protocol::sse::{SseEvent, SseFramer};
+use crate::protocol::StreamTranslate;
+use crate::protocol::sse::SseFramer;
+use crate::upstream::error_chain;
 
 struct Relay {
     upstream: BoxStream<'static, reqwest::Result<Bytes>>,
     framer: SseFramer,
+    translate: Box<dyn StreamTranslate>,
     pending: VecDeque<Bytes>,
     limits: Limits,
     provider: String,
-    hide_usage: bool,
-    usage: Option<Usage>,
-    /// Generated text seen, for an estimate when no usage arrives.
-    text_chars: usize,
     finish: Option<Finish>,
 }
 
 /// How a stream ended.
 enum End {
     Complete,
-    Failed { status: u16, message: String },
+    Failed {
+        status: u16,
+        kind: &'static str,
+        message: String,
+    },
 }
 
 impl Relay {
-    fn take_event(&mut self, event: SseEvent) {
-        let Some(observed) = Observed::parse(event.data.as_bytes()) else {
-            self.pending.push_back(event.raw);
-            return;
-        };
-        self.text_chars += observed.text_chars();
-        if let Some(usage) = observed.usage() {
-            self.usage = Some(usage);
+    fn take_events(&mut self, chunk: &[u8]) {
+        for event in self.framer.push(chunk) {
+            self.pending.extend(self.translate.event(event));
         }
-        if !self.hide_usage {
-            self.pending.push_back(event.raw);
-        } else if !observed.is_usage_only() {
-            // The client did not ask for usage: its chunks carry no `usage` key at all.
-            match remove_top_level(event.data.as_bytes(), "usage") {
-                Some(data) => {
-                    let mut raw = Vec::with_capacity(data.len() + 8);
-                    raw.extend_from_slice(b"data: ");
-                    raw.extend_from_slice(&data);
-                    raw.extend_from_slice(b"\n\n");
-                    self.pending.push_back(Bytes::from(raw));
-                }
-                None => self.pending.push_back(event.raw),
+    }
+
+    fn record_usage(&mut self) {
+        if let Some(finish) = self.finish.as_mut() {
+            match self.translate.usage() {
+                Some(usage) => finish.usage(&usage),
+                None => finish.estimate_completion(self.translate.text_chars()),
             }
         }
     }
 
     fn end(&mut self, end: End) {
         if let Some(leftover) = self.framer.finish() {
-            self.take_event(leftover);
+            self.pending.extend(self.translate.event(leftover));
         }
-        let Some(mut finish) = self.finish.take() else {
+        self.record_usage();
+        let Some(finish) = self.finish.take() else {
             return;
         };
-        match &self.usage {
-            Some(usage) => finish.usage(usage),
-            None => finish.estimate_completion(self.text_chars),
-        }
+        let end = match (end, self.translate.upstream_error()) {
+            (End::Complete, Some(message)) => End::Failed {
+                status: 502,
+                kind: "upstream_error",
+                message: format!(
+                    "provider `{}` reported an error in the stream: {message}",
+                    self.provider
+                ),
+            },
+            (end, _) => end,
+        };
         match end {
-            End::Complete => finish.done(200, None),
-            End::Failed { status, message } => {
-                let kind = if status == 504 {
-                    "timeout_error"
-                } else {
-                    "upstream_error"
-                };
-                let event = ErrorBody::new(message.clone(), kind, None);
-                let json = serde_json::to_string(&event).unwrap_or_default();
-                self.pending
-                    .push_back(Bytes::from(format!("data: {json}\n\n")));
+            End::Complete => {
+                self.pending.extend(self.translate.finish());
+                finish.done(200, None);
+            }
+            End::Failed {
+                status,
+                kind,
+                message,
+            } => {
+                // An upstream error event was already forwarded in the client's shape.
+                if self.translate.upstream_error().is_none() {
+                    self.pending
+                        .push_back(self.translate.error_frame(&message, kind));
+                }
                 finish.done(status, Some(message));
             }
         }
@@ -100,22 +99,20 @@ impl Relay {
             }
             self.finish.as_ref()?;
             match tokio::time::timeout(self.limits.next_wait(), self.upstream.next()).await {
-                Ok(Some(Ok(chunk))) => {
-                    for event in self.framer.push(&chunk) {
-                        self.take_event(event);
-                    }
-                }
+                Ok(Some(Ok(chunk))) => self.take_events(&chunk),
                 Ok(None) => self.end(End::Complete),
                 Ok(Some(Err(err))) => self.end(End::Failed {
                     status: 502,
+                    kind: "upstream_error",
                     message: format!(
                         "provider `{}` broke off the stream: {}",
                         self.provider,
-                        crate::upstream::error_chain(&err)
+                        error_chain(&err)
                     ),
                 }),
                 Err(_) => self.end(End::Failed {
                     status: 504,
+                    kind: "timeout_error",
                     message: format!(
                         "provider `{}` stopped sending the stream (timeout)",
                         self.provider
@@ -129,12 +126,7 @@ impl Relay {
 /// The client went away (the body was dropped): log what was seen, as status 499.
 impl Drop for Relay {
     fn drop(&mut self) {
-        if let Some(finish) = self.finish.as_mut() {
-            match &self.usage {
-                Some(usage) => finish.usage(usage),
-                None => finish.estimate_completion(self.text_chars),
-            }
-        }
+        self.record_usage();
     }
 }
 
@@ -143,18 +135,16 @@ pub fn relay_body(
     upstream: reqwest::Response,
     limits: Limits,
     provider: &str,
-    hide_usage: bool,
+    translate: Box<dyn StreamTranslate>,
     finish: Finish,
 ) -> Body {
     let relay = Relay {
         upstream: upstream.bytes_stream().boxed(),
         framer: SseFramer::default(),
+        translate,
         pending: VecDeque::new(),
         limits,
         provider: provider.to_string(),
-        hide_usage,
-        usage: None,
-        text_chars: 0,
         finish: Some(finish),
     };
     let stream = futures_util::stream::unfold(relay, |mut relay| async move {

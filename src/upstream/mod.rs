@@ -10,16 +10,19 @@ use crate::snapshot::ProviderView;
 
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 
-/// Adds the provider's authentication headers to an upstream request.
+/// Adds the provider's authentication headers to an upstream request; Anthropic gets
+/// the client's `anthropic-version` when it sent one.
 pub fn authorize(
     builder: reqwest::RequestBuilder,
     api_type: &str,
     key: &str,
+    anthropic_version: Option<&str>,
 ) -> reqwest::RequestBuilder {
     if api_type == "anthropic" {
-        builder
-            .header("x-api-key", key)
-            .header("anthropic-version", ANTHROPIC_VERSION)
+        builder.header("x-api-key", key).header(
+            "anthropic-version",
+            anthropic_version.unwrap_or(ANTHROPIC_VERSION),
+        )
     } else {
         builder.bearer_auth(key)
     }
@@ -46,7 +49,8 @@ pub async fn discover_models(
         GatewayError::Unavailable(format!("provider `{name}` has no keys; add one first"))
     })?;
     let url = format!("{}{}", provider.row.base_url, provider.row.models_path);
-    let request = authorize(http.get(&url), &provider.row.api_type, &key.secret).timeout(timeout);
+    let request =
+        authorize(http.get(&url), &provider.row.api_type, &key.secret, None).timeout(timeout);
     let response = request.send().await.map_err(|err| send_error(name, &err))?;
     let status = response.status();
     let body = response

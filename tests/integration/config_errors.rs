@@ -83,7 +83,9 @@ fn postgres_url_without_the_feature_says_how_to_build() -> TestResult {
     if cfg!(feature = "postgres") {
         return Ok(());
     }
-    let (code, stderr) = run_with("[database]\nurl = \"postgres://postgres@127.0.0.1:1/x\"\n")?;
+    let (code, stderr) = run_with(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"postgres://postgres@127.0.0.1:1/x\"\n",
+    )?;
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--features postgres"), "{stderr}");
     Ok(())

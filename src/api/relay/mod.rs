@@ -17,7 +17,7 @@ use crate::app::{AppState, RequestMeta};
 use crate::error::Result;
 use crate::relay::{Endpoint, RelayInput, handle};
 use payload::{Audio, JsonOrStream, RelayReply, RelayRequest};
-use schemas::{ChatCompletionRequest, ModelRequest};
+use schemas::{ChatCompletionRequest, CountTokensRequest, MessagesRequest, ModelRequest};
 
 /// One model in the OpenAI list format.
 #[derive(Debug, Clone, Object)]
@@ -191,5 +191,37 @@ impl RelayApi {
         body: RelayRequest<ModelRequest>,
     ) -> RelayReply<Audio> {
         relay(&state, req, auth, Endpoint::AudioSpeech, body).await
+    }
+
+    /// Anthropic Messages (Claude SDKs, Claude Code), streaming or not, for any
+    /// provider: forwarded as is to Anthropic providers, translated for OpenAI ones.
+    /// Errors come in the Anthropic shape.
+    #[oai(path = "/v1/messages", method = "post", operation_id = "messages")]
+    async fn messages(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<MessagesRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::Messages, body).await
+    }
+
+    /// Anthropic token counting: forwarded to Anthropic providers; for OpenAI providers
+    /// an estimate from the request size (4 bytes a token), marked by the header
+    /// `x-gateway-estimate: true`.
+    #[oai(
+        path = "/v1/messages/count_tokens",
+        method = "post",
+        operation_id = "messages_count_tokens"
+    )]
+    async fn count_tokens(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        req: &Request,
+        body: RelayRequest<CountTokensRequest>,
+    ) -> RelayReply<JsonOrStream> {
+        relay(&state, req, auth, Endpoint::CountTokens, body).await
     }
 }

@@ -35,3 +35,35 @@ pub struct ModelRequest {
     pub model: String,
     pub stream: Option<bool>,
 }
+
+/// Anthropic Messages request (as sent by the Claude SDKs and Claude Code). Unknown
+/// fields are forwarded as sent to Anthropic providers.
+#[derive(Debug, Clone, Object)]
+pub struct MessagesRequest {
+    /// `provider/model`, an alias, or a cached model name.
+    pub model: String,
+    /// The conversation: user and assistant turns with text, image, tool_use and
+    /// tool_result blocks.
+    pub messages: Vec<Any<Value>>,
+    /// Required by Anthropic.
+    pub max_tokens: i64,
+    /// System prompt: a string or text blocks.
+    pub system: Option<Any<Value>>,
+    /// Stream the answer as Messages events.
+    pub stream: Option<bool>,
+    pub tools: Option<Vec<Any<Value>>>,
+    pub tool_choice: Option<Any<Value>>,
+    pub thinking: Option<Any<Value>>,
+    pub temperature: Option<f64>,
+    pub stop_sequences: Option<Vec<String>>,
+}
+
+/// Anthropic token counting request.
+#[derive(Debug, Clone, Object)]
+pub struct CountTokensRequest {
+    /// `provider/model`, an alias, or a cached model name.
+    pub model: String,
+    pub messages: Vec<Any<Value>>,
+    pub system: Option<Any<Value>>,
+    pub tools: Option<Vec<Any<Value>>>,
+}

@@ -17,6 +17,8 @@ const X_MOCK_KEY: HeaderName = HeaderName::from_static("x-mock-key");
 const X_MOCK_TRACEPARENT: HeaderName = HeaderName::from_static("x-mock-traceparent");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+/// Header carrying a scenario as JSON, instead of the body's `mock` object.
+const X_MOCK: &str = "x-mock";
 const ANTHROPIC_VERSION: HeaderName = HeaderName::from_static("anthropic-version");
 
 /// An endpoint the mock serves.
@@ -90,12 +92,18 @@ impl MockUpstream {
         })
     }
 
+    /// Both dialects list models: Anthropic clients send `x-api-key`, OpenAI ones Bearer.
     fn models(&self, headers: &HeaderMap) -> Response {
-        match self.authorize(Dialect::OpenAi, headers) {
+        let dialect = if headers.contains_key(X_API_KEY) {
+            Dialect::Anthropic
+        } else {
+            Dialect::OpenAi
+        };
+        match self.authorize(dialect, headers) {
             Ok(()) => Response::builder()
                 .content_type(reply::JSON)
                 .body(self.models_body.clone()),
-            Err(denied) => denied.response(Dialect::OpenAi),
+            Err(denied) => denied.response(dialect),
         }
     }
 
@@ -105,17 +113,26 @@ impl MockUpstream {
             return denied.response(dialect);
         }
         let peer = req.remote_addr().as_socket_addr().copied();
+        // A scenario may also come as the `x-mock` header (JSON), for requests the
+        // gateway translates (translation drops unknown body fields such as `mock`).
+        let header_scenario = req.header(X_MOCK).map(str::to_string);
         let body = match req.into_body().into_bytes().await {
             Ok(body) => body,
             Err(err) => return reply::bad_request(dialect, &format!("cannot read body: {err}")),
         };
-        let payload: Payload = match serde_json::from_slice(&body) {
+        let mut payload: Payload = match serde_json::from_slice(&body) {
             Ok(payload) => payload,
             Err(err) => {
                 let message = format!("We could not parse the JSON body of your request: {err}");
                 return reply::bad_request(dialect, &message);
             }
         };
+        if let Some(text) = header_scenario {
+            match serde_json::from_str(&text) {
+                Ok(scenario) => payload.mock = scenario,
+                Err(err) => return reply::bad_request(dialect, &format!("x-mock header: {err}")),
+            }
+        }
         let scenario = &payload.mock;
         if let Err(message) = scenario.validate() {
             return reply::bad_request(dialect, &message);

@@ -1,13 +1,50 @@
 //! OpenAI Chat Completions client -> Anthropic Messages upstream: the request, the
 //! answer, the error and the event stream.
+//!
+//! Request: `system` and `developer` messages become the top-level `system` (one string
+//! joined with blank lines, or text blocks when a part carries `cache_control`); user,
+//! assistant, tool and legacy function messages become alternating user/assistant
+//! turns (consecutive same-role turns merged, tool results as `tool_result` blocks of a
+//! user turn, placed before its other blocks). Text parts, images (base64 data URLs and
+//! http(s) URLs), `tool_calls`, `tools`/`functions`, `tool_choice`/`function_call`,
+//! `parallel_tool_calls`, `max_tokens`/`max_completion_tokens`, `stop`, `temperature`
+//! (clamped to 1), `top_p`, `top_k`, `stream`, `reasoning_effort`/`thinking` and `user`
+//! are translated. Tool call ids are kept, with characters Anthropic refuses replaced
+//! by `_` (in both the `tool_use` and its `tool_result`).
+//!
+//! Rejected with a 400 naming the field: an empty `messages` list, a turn with empty
+//! content, content part types other than text and image (`input_audio`, `file`, ...),
+//! tool calls with unparseable arguments, tool results that answer no earlier tool
+//! call, non-function tools, unknown roles and `n` other than 1.
+//!
+//! Dropped: `logprobs`, `top_logprobs`, `seed`, `frequency_penalty`,
+//! `presence_penalty`, `logit_bias`, `response_format`, `stream_options` (the stream
+//! translator adds the usage chunk itself), `metadata`, `store`, `service_tier`,
+//! assistant `reasoning_content` (Anthropic needs signed thinking blocks) and every
+//! other field the Messages API does not know; empty system messages; `tool_choice`
+//! when no tools are given; `temperature`, `top_p` and `top_k` while thinking is on
+//! (Anthropic refuses them with thinking).
 
-use bytes::Bytes;
+mod messages;
+mod parts;
+mod request;
+mod response;
+mod stream;
+
+#[cfg(test)]
+mod reject_tests;
+#[cfg(test)]
+mod request_tests;
+#[cfg(test)]
+mod response_tests;
+#[cfg(test)]
+mod stream_tests;
+
 use serde_json::Value;
 
 use crate::error::GatewayError;
-use crate::protocol::StreamTranslate;
-use crate::protocol::openai::Usage;
-use crate::protocol::sse::SseEvent;
+
+pub use stream::StreamTranslator;
 
 /// Settings the request translation needs.
 #[derive(Debug, Clone, Copy)]
@@ -22,56 +59,10 @@ pub fn request(
     upstream_model: &str,
     options: &Options,
 ) -> Result<Value, GatewayError> {
-    let _ = (chat, upstream_model, options);
-    Err(GatewayError::bad_request(
-        "translation to Anthropic is not available yet",
-    ))
+    request::translate(chat, upstream_model, options)
 }
 
 /// Messages answer -> `chat.completion`.
 pub fn response(message: &Value) -> Result<Value, GatewayError> {
-    let _ = message;
-    Err(GatewayError::Internal(
-        "translation from Anthropic is not available yet".into(),
-    ))
-}
-
-/// Messages event stream -> `chat.completion.chunk` stream.
-#[derive(Debug, Default)]
-pub struct StreamTranslator {
-    include_usage: bool,
-}
-
-impl StreamTranslator {
-    /// `include_usage`: the client asked for the final usage chunk.
-    pub fn new(include_usage: bool) -> Self {
-        StreamTranslator { include_usage }
-    }
-}
-
-impl StreamTranslate for StreamTranslator {
-    fn event(&mut self, event: SseEvent) -> Vec<Bytes> {
-        let _ = (event, self.include_usage);
-        Vec::new()
-    }
-
-    fn finish(&mut self) -> Vec<Bytes> {
-        Vec::new()
-    }
-
-    fn error_frame(&self, message: &str, kind: &str) -> Bytes {
-        crate::protocol::openai::openai_error_frame(message, kind)
-    }
-
-    fn usage(&self) -> Option<Usage> {
-        None
-    }
-
-    fn text_chars(&self) -> usize {
-        0
-    }
-
-    fn upstream_error(&self) -> Option<String> {
-        None
-    }
+    response::translate(message)
 }

@@ -1,0 +1,152 @@
+//! Which protocols meet on a request, and what is sent upstream: the client's bytes
+//! with `model` rewritten (passthrough), or the request translated to the upstream's
+//! protocol; plus the stream translator for the pair.
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::{Endpoint, RelayInput, forward};
+use crate::error::{GatewayError, Result};
+use crate::protocol::anthropic::{AnthropicPassthrough, from_openai};
+use crate::protocol::json_edit::set_top_level;
+use crate::protocol::openai::{OpenAiPassthrough, from_anthropic};
+use crate::protocol::{ClientProtocol, StreamTranslate};
+
+/// Client protocol and upstream protocol of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pair {
+    /// OpenAI client, OpenAI upstream: passthrough.
+    OpenAi,
+    /// Anthropic client, Anthropic upstream: passthrough.
+    Anthropic,
+    /// OpenAI client, Anthropic upstream: translated both ways.
+    OpenAiToAnthropic,
+    /// Anthropic client, OpenAI upstream: translated both ways.
+    AnthropicToOpenAi,
+}
+
+impl Pair {
+    pub fn new(client: ClientProtocol, api_type: &str) -> Pair {
+        match (client, api_type == "anthropic") {
+            (ClientProtocol::OpenAi, false) => Pair::OpenAi,
+            (ClientProtocol::OpenAi, true) => Pair::OpenAiToAnthropic,
+            (ClientProtocol::Anthropic, true) => Pair::Anthropic,
+            (ClientProtocol::Anthropic, false) => Pair::AnthropicToOpenAi,
+        }
+    }
+
+    /// The protocol the client speaks.
+    pub fn client(self) -> ClientProtocol {
+        match self {
+            Pair::OpenAi | Pair::OpenAiToAnthropic => ClientProtocol::OpenAi,
+            Pair::Anthropic | Pair::AnthropicToOpenAi => ClientProtocol::Anthropic,
+        }
+    }
+
+    /// Whether the upstream speaks Anthropic.
+    pub fn anthropic_upstream(self) -> bool {
+        matches!(self, Pair::Anthropic | Pair::OpenAiToAnthropic)
+    }
+}
+
+/// The upstream request.
+pub struct Outgoing {
+    pub path: &'static str,
+    pub body: Bytes,
+    /// We asked for stream usage the client did not ask for.
+    pub injected_usage: bool,
+}
+
+fn parse(raw: &[u8]) -> Result<Value> {
+    serde_json::from_slice(raw)
+        .map_err(|err| GatewayError::bad_request(format!("request body is not valid JSON: {err}")))
+}
+
+fn to_bytes(value: &Value) -> Result<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|err| GatewayError::Internal(err.to_string()))
+}
+
+/// Builds the upstream request for `pair`.
+pub fn outgoing(
+    pair: Pair,
+    input: &RelayInput,
+    upstream_model: &str,
+    max_tokens: u64,
+) -> Result<Outgoing> {
+    let endpoint = input.endpoint;
+    match pair {
+        Pair::OpenAi => {
+            let (body, injected_usage) =
+                forward::outgoing_body(endpoint, &input.raw, &input.view, upstream_model)?;
+            Ok(Outgoing {
+                path: endpoint.path(),
+                body,
+                injected_usage,
+            })
+        }
+        Pair::Anthropic => {
+            let model = serde_json::to_vec(upstream_model)
+                .map_err(|err| GatewayError::Internal(err.to_string()))?;
+            let body = if input.view.model == upstream_model {
+                input.raw.clone()
+            } else {
+                set_top_level(&input.raw, "model", &model).ok_or_else(|| {
+                    GatewayError::bad_request("request body must be a JSON object")
+                })?
+            };
+            Ok(Outgoing {
+                path: endpoint.path(),
+                body,
+                injected_usage: false,
+            })
+        }
+        Pair::OpenAiToAnthropic => {
+            if endpoint != Endpoint::Chat {
+                return Err(GatewayError::bad_param(
+                    "model",
+                    format!(
+                        "this model's provider speaks the Anthropic protocol; only /v1/chat/completions is translated for it, not {}",
+                        endpoint.path()
+                    ),
+                ));
+            }
+            let options = from_openai::Options {
+                default_max_tokens: max_tokens,
+            };
+            let body = from_openai::request(&parse(&input.raw)?, upstream_model, &options)?;
+            Ok(Outgoing {
+                path: Endpoint::Messages.path(),
+                body: to_bytes(&body)?,
+                injected_usage: false,
+            })
+        }
+        Pair::AnthropicToOpenAi => {
+            let body = from_anthropic::request(&parse(&input.raw)?, upstream_model)?;
+            Ok(Outgoing {
+                path: Endpoint::Chat.path(),
+                body: to_bytes(&body)?,
+                injected_usage: false,
+            })
+        }
+    }
+}
+
+/// The stream translator of the pair.
+pub fn translator(
+    pair: Pair,
+    input: &RelayInput,
+    injected_usage: bool,
+) -> Box<dyn StreamTranslate> {
+    match pair {
+        Pair::OpenAi => Box::new(OpenAiPassthrough::new(injected_usage)),
+        Pair::Anthropic => Box::new(AnthropicPassthrough::default()),
+        Pair::OpenAiToAnthropic => {
+            Box::new(from_openai::StreamTranslator::new(input.view.wants_usage()))
+        }
+        Pair::AnthropicToOpenAi => {
+            Box::new(from_anthropic::StreamTranslator::new(&input.view.model))
+        }
+    }
+}
