@@ -222,12 +222,17 @@ fn image(block: &Value, field: &str) -> Result<Value, GatewayError> {
 }
 
 /// Content parts -> a plain string when they are a single text, else the parts.
+/// Text-only content becomes one string (text blocks joined with a blank line), which
+/// every OpenAI-compatible server accepts; content with images stays a parts array.
 fn content(parts: Vec<Value>) -> Value {
-    match <[Value; 1]>::try_from(parts) {
-        Ok([part]) if part["type"] == "text" => part["text"].clone(),
-        Ok([part]) => Value::Array(vec![part]),
-        Err(parts) => Value::Array(parts),
+    if parts.iter().all(|part| part["type"] == "text") {
+        let texts: Vec<&str> = parts
+            .iter()
+            .filter_map(|part| part["text"].as_str())
+            .collect();
+        return Value::String(texts.join("\n\n"));
     }
+    Value::Array(parts)
 }
 
 fn block_type<'a>(block: &'a Value, field: &str) -> Result<&'a str, GatewayError> {

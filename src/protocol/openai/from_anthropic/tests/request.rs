@@ -97,7 +97,7 @@ fn content_kinds() {
         chat["messages"],
         json!([
             {"role": "user", "content": "one block"},
-            {"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
+            {"role": "assistant", "content": "a\n\nb"},
             {"role": "user", "content": [
                 {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4AAQ"}},
                 {"type": "image_url", "image_url": {"url": "https://upload.wikimedia.org/ant.jpg"}},

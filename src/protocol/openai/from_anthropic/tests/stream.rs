@@ -4,9 +4,7 @@
 use serde_json::{Value, json};
 
 use super::super::StreamTranslator;
-use super::harness::{
-    accumulate, assert_well_formed, call, chunk, done, event, finish, run, text, usage,
-};
+use super::harness::{accumulate, assert_well_formed, call, chunk, done, finish, run, text, usage};
 use crate::protocol::StreamTranslate;
 
 #[test]
