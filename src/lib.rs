@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod error;

@@ -10,6 +10,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::Mutex;
 
 use crate::accounts::{ModelGrants, parse_models};
+use crate::billing::PriceBook;
 use crate::error::Result;
 use crate::secrets::KeyVault;
 use crate::store::{ConfigStore, ProviderRow};
@@ -46,8 +47,6 @@ pub struct TokenEntry {
     pub token_grants: ModelGrants,
     pub enabled: bool,
     pub expires_ms: Option<i64>,
-    pub quota_limit: Option<i64>,
-    pub quota_used: i64,
 }
 
 impl TokenEntry {
@@ -67,6 +66,7 @@ pub struct Snapshot {
     pub tokens: HashMap<String, Arc<TokenEntry>>,
     /// Providers whose cache holds a model id, highest priority first.
     pub model_index: HashMap<String, Vec<Arc<ProviderView>>>,
+    pub prices: PriceBook,
 }
 
 impl Snapshot {
@@ -174,8 +174,6 @@ impl SnapshotCell {
                     token_grants: parse_models(&token.models),
                     enabled: token.enabled,
                     expires_ms: token.expires_ts,
-                    quota_limit: token.quota_limit,
-                    quota_used: token.quota_used,
                 };
                 Some((token.key_hash, Arc::new(entry)))
             })
@@ -185,6 +183,7 @@ impl SnapshotCell {
             aliases: self.aliases.clone(),
             tokens,
             model_index,
+            prices: PriceBook::new(&store.list_prices().await?),
         }));
         Ok(())
     }

@@ -8,6 +8,7 @@ mod body;
 mod keys;
 mod logs;
 mod models;
+mod prices;
 mod providers;
 mod relay;
 mod security;
@@ -35,6 +36,8 @@ pub enum ApiTags {
     Keys,
     /// Upstream model discovery and the model cache (admin).
     Models,
+    /// Prices, balances and usage.
+    Billing,
     /// Audit log and request logs.
     Logs,
     /// OpenAI-compatible data plane.
@@ -45,10 +48,12 @@ type Apis = (
     auth::AuthApi,
     users::UserApi,
     users::MeApi,
+    users::BalanceApi,
     tokens::TokenApi,
     providers::ProviderApi,
     keys::KeyApi,
     models::ModelApi,
+    prices::PriceApi,
     audit::AuditApi,
     logs::LogApi,
     relay::RelayApi,
@@ -60,10 +65,12 @@ fn service() -> OpenApiService<Apis, ()> {
             auth::AuthApi,
             users::UserApi,
             users::MeApi,
+            users::BalanceApi,
             tokens::TokenApi,
             providers::ProviderApi,
             keys::KeyApi,
             models::ModelApi,
+            prices::PriceApi,
             audit::AuditApi,
             logs::LogApi,
             relay::RelayApi,

@@ -17,6 +17,7 @@ pub use observe::{Caller, LoggedByHandler, REQUEST_ID_HEADER, RequestMeta};
 pub use state::{AppState, Inner};
 
 use crate::accounts::{LastUsed, LoginLimiter};
+use crate::billing::Ledger;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{GatewayError, Result};
@@ -88,6 +89,7 @@ pub async fn start(
     let state = AppState::new(Inner {
         limiter: LoginLimiter::default(),
         last_used: Arc::new(LastUsed::default()),
+        ledger: Arc::new(Ledger::default()),
         snapshot: SnapshotCell::new(config.aliases.clone()),
         clock,
         store,
@@ -98,6 +100,7 @@ pub async fn start(
         config,
     });
     state.refresh().await?;
+    state.load_ledger().await?;
     let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
 
     let addr = acceptor.local_addr();

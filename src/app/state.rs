@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::accounts::{LastUsed, LoginLimiter};
+use crate::billing::Ledger;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Result;
@@ -27,6 +28,7 @@ pub struct Inner {
     pub http: reqwest::Client,
     pub limiter: LoginLimiter,
     pub last_used: Arc<LastUsed>,
+    pub ledger: Arc<Ledger>,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,6 +60,18 @@ impl AppState {
                 summary,
             })
             .await
+    }
+
+    /// Loads balances and token quotas into the ledger (at start).
+    pub async fn load_ledger(&self) -> Result<()> {
+        for user in self.store.list_users().await? {
+            self.ledger.set_balance(user.id, user.balance);
+        }
+        for token in self.store.list_tokens(None).await? {
+            self.ledger
+                .set_token(token.id, token.quota_limit, Some(token.quota_used));
+        }
+        Ok(())
     }
 
     /// Rebuilds the in-memory snapshot after an admin write.

@@ -1,13 +1,16 @@
 //! The one log row of a relayed request, filled in as the request goes, and written
 //! exactly once: when the answer ends, fails, or the client goes away (dropped = 499).
+//! Writing it also settles the request's charge: the cost of the usage seen (reported
+//! or estimated) is applied to the ledger and carried by the row to the database.
 
 use std::time::Instant;
 
 use super::RelayInput;
 use crate::app::AppState;
+use crate::billing::{Price, Reservation};
 use crate::clock::Clock;
 use crate::logsink::LogSink;
-use crate::protocol::openai::{Usage, estimate_tokens};
+use crate::protocol::openai::{PromptDetails, Usage, estimate_tokens};
 use crate::store::RequestLog;
 
 /// Status recorded when the client disconnected before the answer ended.
@@ -20,6 +23,13 @@ pub struct Finish {
     /// Size of the client's request, for a prompt estimate.
     prompt_bytes: usize,
     row: Option<RequestLog>,
+    billing: Option<Billing>,
+}
+
+/// The price of the request and the amount held for it.
+struct Billing {
+    price: Price,
+    reservation: Option<Reservation>,
 }
 
 impl Finish {
@@ -30,6 +40,7 @@ impl Finish {
             sink: state.sink.clone(),
             started: Instant::now(),
             prompt_bytes: input.raw.len(),
+            billing: None,
             row: Some(RequestLog {
                 ts,
                 time: state.clock.format_ms(ts),
@@ -55,7 +66,13 @@ impl Finish {
             started: self.started,
             prompt_bytes: self.prompt_bytes,
             row: self.row.take(),
+            billing: self.billing.take(),
         }
+    }
+
+    /// The price to charge at the end, and the amount reserved for it.
+    pub fn bill(&mut self, price: Price, reservation: Option<Reservation>) {
+        self.billing = Some(Billing { price, reservation });
     }
 
     fn row(&mut self) -> Option<&mut RequestLog> {
@@ -84,6 +101,7 @@ impl Finish {
             row.completion_tokens = usage.completion_tokens;
             row.total_tokens = usage.total();
             row.cached_tokens = usage.cached();
+            row.cache_creation_tokens = usage.cache_creation_tokens;
             row.reasoning_tokens = usage.reasoning();
         }
     }
@@ -95,7 +113,7 @@ impl Finish {
         if let Some(row) = self.row() {
             row.prompt_tokens = estimate_tokens(prompt_bytes);
             row.completion_tokens = estimate_tokens(text_chars);
-            row.total_tokens = row.prompt_tokens + row.completion_tokens;
+            row.total_tokens = row.prompt_tokens.saturating_add(row.completion_tokens);
             row.usage_estimated = true;
         }
     }
@@ -106,12 +124,19 @@ impl Finish {
     }
 
     fn write(&mut self, status: u16, error: Option<String>) {
-        if let Some(mut row) = self.row.take() {
-            row.status = i64::from(status);
-            row.error = error;
-            row.latency_ms = elapsed_ms(self.started);
-            self.sink.send(row);
+        let Some(mut row) = self.row.take() else {
+            return;
+        };
+        row.status = i64::from(status);
+        row.error = error;
+        row.latency_ms = elapsed_ms(self.started);
+        if let Some(billing) = self.billing.take() {
+            row.cost = billing.price.cost(&row_usage(&row));
+            if let Some(reservation) = billing.reservation {
+                reservation.settle(row.cost);
+            }
         }
+        self.sink.send(row);
     }
 }
 
@@ -121,6 +146,20 @@ impl Drop for Finish {
             CLIENT_CLOSED,
             Some("client disconnected before the answer ended".into()),
         );
+    }
+}
+
+/// The usage a row records, for its cost.
+fn row_usage(row: &RequestLog) -> Usage {
+    Usage {
+        prompt_tokens: row.prompt_tokens,
+        completion_tokens: row.completion_tokens,
+        total_tokens: row.total_tokens,
+        prompt_tokens_details: Some(PromptDetails {
+            cached_tokens: row.cached_tokens,
+        }),
+        completion_tokens_details: None,
+        cache_creation_tokens: row.cache_creation_tokens,
     }
 }
 

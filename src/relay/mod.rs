@@ -33,7 +33,7 @@ use crate::error::{GatewayError, Result};
 use crate::protocol::ClientProtocol;
 use crate::protocol::openai::{RequestView, estimate_tokens};
 use crate::routing::{Resolved, pick_key, resolve};
-use crate::snapshot::TokenEntry;
+use crate::snapshot::{Snapshot, TokenEntry};
 use finish::Finish;
 use forward::Limits;
 use plan::Pair;
@@ -157,8 +157,13 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
         )));
     }
     let pair = Pair::new(input.endpoint.client_protocol(), &provider.row.api_type);
-    if input.endpoint == Endpoint::CountTokens && !pair.anthropic_upstream() {
-        return Ok(Outcome::Answered(estimated_count(input)));
+    if input.endpoint == Endpoint::CountTokens {
+        // Counting tokens costs nothing and is not billed.
+        if !pair.anthropic_upstream() {
+            return Ok(Outcome::Answered(estimated_count(input)));
+        }
+    } else {
+        reserve(state, input, &snapshot, &model_id, finish)?;
     }
     let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
@@ -190,7 +195,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let headers = upstream.headers().clone();
     let event_stream = answer::is_event_stream(&headers);
     if input.view.stream && event_stream {
-        let translate = plan::translator(pair, input, outgoing.injected_usage);
+        let translate = plan::translator(pair, input, &upstream_model, outgoing.injected_usage);
         let body = stream::relay_body(upstream, limits, name, translate, finish.hand_over());
         let mut head = answer::response_head(status, &headers);
         if pair != Pair::OpenAi && pair != Pair::Anthropic {
@@ -209,6 +214,32 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
         head = head.content_type("application/json");
     }
     Ok(Outcome::Answered(head.body(body)))
+}
+
+/// Prices the request and holds its estimated cost (see `billing::Ledger`): 403 for a
+/// model without a price, 429 for a used-up token quota, 402 for a used-up balance.
+/// (A token already exhausted was turned away by `TokenAuth`.)
+fn reserve(
+    state: &AppState,
+    input: &RelayInput,
+    snapshot: &Snapshot,
+    model_id: &str,
+    finish: &mut Finish,
+) -> Result<()> {
+    let token = &input.token;
+    let price = snapshot.prices.lookup(model_id).ok_or_else(|| {
+        GatewayError::Forbidden(format!(
+            "model `{model_id}` has no price; an admin must price it (or mark it free) before it can be used"
+        ))
+    })?;
+    let reservation = if price.free {
+        None
+    } else {
+        let estimate = price.estimate(input.raw.len(), input.view.completion_limit());
+        Some(state.ledger.reserve(token.user_id, token.id, estimate)?)
+    };
+    finish.bill(price, reservation);
+    Ok(())
 }
 
 /// `count_tokens` for a provider without one: an estimate from the request size.

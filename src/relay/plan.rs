@@ -137,6 +137,7 @@ pub fn outgoing(
 pub fn translator(
     pair: Pair,
     input: &RelayInput,
+    upstream_model: &str,
     injected_usage: bool,
 ) -> Box<dyn StreamTranslate> {
     match pair {
@@ -145,8 +146,6 @@ pub fn translator(
         Pair::OpenAiToAnthropic => {
             Box::new(from_openai::StreamTranslator::new(input.view.wants_usage()))
         }
-        Pair::AnthropicToOpenAi => {
-            Box::new(from_anthropic::StreamTranslator::new(&input.view.model))
-        }
+        Pair::AnthropicToOpenAi => Box::new(from_anthropic::StreamTranslator::new(upstream_model)),
     }
 }

@@ -62,6 +62,7 @@ fn snapshot(providers: Vec<Arc<ProviderView>>, aliases: &[(&str, &str)]) -> Snap
             .collect(),
         tokens: HashMap::new(),
         model_index,
+        prices: Default::default(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! `LogStore` on SQL: batched inserts of request log rows and the paginated list.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 
 use super::pool::on_pool;
@@ -9,8 +11,9 @@ use crate::error::Result;
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
     path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
     status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
-    cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated) VALUES ($1, $2, $3, $4, \
-    $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+    cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated, cache_creation_tokens) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+    $20, $21, $22, $23, $24, $25, $26)";
 
 #[async_trait]
 impl LogStore for SqlStore {
@@ -44,6 +47,21 @@ impl LogStore for SqlStore {
                     .bind(r.user_id)
                     .bind(r.token_id)
                     .bind(r.usage_estimated)
+                    .bind(r.cache_creation_tokens)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (user_id, cost) in sum_costs(rows, |r| r.user_id) {
+                sqlx::query("UPDATE users SET balance = balance - $1 WHERE id = $2")
+                    .bind(cost)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (token_id, cost) in sum_costs(rows, |r| r.token_id) {
+                sqlx::query("UPDATE tokens SET quota_used = quota_used + $1 WHERE id = $2")
+                    .bind(cost)
+                    .bind(token_id)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -62,4 +80,16 @@ impl LogStore for SqlStore {
             .fetch_all(p)
             .await)?)
     }
+}
+
+/// The total cost of a batch per user or token (one UPDATE each, not one per row).
+fn sum_costs(rows: &[RequestLog], key: impl Fn(&RequestLog) -> Option<i64>) -> BTreeMap<i64, i64> {
+    let mut sums = BTreeMap::new();
+    for row in rows.iter().filter(|r| r.cost != 0) {
+        if let Some(id) = key(row) {
+            let sum: &mut i64 = sums.entry(id).or_default();
+            *sum = sum.saturating_add(row.cost);
+        }
+    }
+    sums
 }

@@ -6,6 +6,7 @@ mod account_sql;
 mod audit_sql;
 mod log_sql;
 mod pool;
+mod price_sql;
 mod provider_sql;
 mod rows;
 
@@ -74,6 +75,18 @@ pub trait AccountStore: Send + Sync {
     async fn touch_tokens(&self, used: &[(i64, i64)]) -> Result<()>;
 }
 
+/// Prices and balances.
+#[async_trait]
+pub trait PriceStore: Send + Sync {
+    async fn create_price(&self, fields: &PriceFields) -> Result<PriceRow>;
+    async fn list_prices(&self) -> Result<Vec<PriceRow>>;
+    async fn get_price(&self, id: i64) -> Result<Option<PriceRow>>;
+    async fn update_price(&self, id: i64, fields: &PriceFields) -> Result<Option<PriceRow>>;
+    async fn delete_price(&self, id: i64) -> Result<Option<PriceRow>>;
+    /// Adds `delta` to a user's stored balance; returns the stored balance after it.
+    async fn adjust_balance(&self, user_id: i64, delta: i64) -> Result<Option<i64>>;
+}
+
 /// The audit log, plus the readiness ping.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -83,14 +96,16 @@ pub trait AuditStore: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
-/// Everything the control plane stores: providers, accounts and the audit log.
-pub trait ConfigStore: ProviderStore + AccountStore + AuditStore {}
+/// Everything the control plane stores: providers, accounts, prices and the audit log.
+pub trait ConfigStore: ProviderStore + AccountStore + PriceStore + AuditStore {}
 
-impl<T: ProviderStore + AccountStore + AuditStore> ConfigStore for T {}
+impl<T: ProviderStore + AccountStore + PriceStore + AuditStore> ConfigStore for T {}
 
 /// Request logs.
 #[async_trait]
 pub trait LogStore: Send + Sync {
+    /// Inserts the rows and, in the same transaction, applies their costs to the
+    /// users' balances and the tokens' used quota.
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()>;
     async fn list_logs(&self, filter: &LogFilter) -> Result<Vec<RequestLog>>;
 }

@@ -155,6 +155,8 @@ pub struct RequestLog {
     pub completion_tokens: i64,
     pub total_tokens: i64,
     pub cached_tokens: i64,
+    /// Tokens written to the prompt cache (Anthropic), billed at the cache-write price.
+    pub cache_creation_tokens: i64,
     pub reasoning_tokens: i64,
     /// Cost in micro-units of the configured currency.
     pub cost: i64,
@@ -221,4 +223,30 @@ pub struct TokenFields {
     pub quota_limit: Option<i64>,
     pub expires_ts: Option<i64>,
     pub enabled: bool,
+}
+
+/// A price per model id (`openai/gpt-4o`) or pattern (`deepseek/*`, `*`), in integer
+/// micro-units of the configured currency per 1M tokens.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PriceRow {
+    pub id: i64,
+    pub model: String,
+    pub input_price: i64,
+    pub output_price: i64,
+    pub cached_input_price: Option<i64>,
+    pub cache_write_price: Option<i64>,
+    pub free: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Fields written when a price is created or replaced.
+#[derive(Debug, Clone)]
+pub struct PriceFields {
+    pub model: String,
+    pub input_price: i64,
+    pub output_price: i64,
+    pub cached_input_price: Option<i64>,
+    pub cache_write_price: Option<i64>,
+    pub free: bool,
 }

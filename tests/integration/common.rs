@@ -371,7 +371,8 @@ async fn postgres_text(_url: &str, _sql: &str) -> TestResult<String> {
 pub const UPSTREAM_KEY: &str = "sk-upstream-key-0001";
 
 /// A gateway with provider `mock` (key [`UPSTREAM_KEY`], models gpt-4o and
-/// text-embedding-3-small cached) in front of a fresh mock-upstream, and an admin `sk-`.
+/// text-embedding-3-small cached, every model free) in front of a fresh mock-upstream,
+/// and an admin `sk-`.
 pub struct RelayFixture {
     pub app: TestApp,
     pub mock: MockUpstream,
@@ -393,6 +394,12 @@ impl RelayFixture {
         let ids = json!({"ids": ["gpt-4o", "text-embedding-3-small"]});
         app.send("POST", "/models/mock/cache", Some(&admin), Some(ids))
             .await?;
+        // Relay tests are not about billing: everything is free here.
+        let free = json!({"model": "*", "free": true});
+        let (status, body) = app
+            .send("POST", "/prices", Some(&admin), Some(free))
+            .await?;
+        anyhow::ensure!(status == 201, "price create failed: {status} {body}");
         let sk = app.new_token(&admin, json!({"name": "relay"})).await?;
         Ok(RelayFixture {
             app,

@@ -369,6 +369,13 @@ async fn alias_and_prefix_routing() -> TestResult {
         )
         .await?;
     }
+    app.send(
+        "POST",
+        "/prices",
+        Some(&admin),
+        Some(json!({"model": "*", "free": true})),
+    )
+    .await?;
     let sk = app.new_token(&admin, json!({})).await?;
     let fx_post = |model: &str| {
         let body = json!({"model": model, "messages": [], "mock": {"echo": true}});

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Generates the Python client from openapi/openapi.json with openapi-python-client and
 # runs smoke.py with it against a real gateway and mock-upstream on loopback, then
-# openai_compat.py (the official openai package) against the same two servers.
+# openai_compat.py (the official openai package) and anthropic_compat.py (the official
+# anthropic package, plus openai against an anthropic-type provider) against the same
+# two servers.
 # Usage: tests/sdk/run.sh [PYTHON]   (PYTHON defaults to .venv/bin/python)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,3 +50,5 @@ PYTHONPATH="$work" "$python" tests/sdk/smoke.py
 # The official openai package, through the gateway and directly to the mock.
 gateway_token="$("$python" tests/sdk/setup_gateway.py)"
 GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/openai_compat.py
+# The official anthropic package (and openai) across the protocol translations.
+GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/anthropic_compat.py

@@ -24,6 +24,14 @@ use crate::error::{GatewayError, Result};
 use crate::store::{TokenFields, TokenRow};
 
 impl AppState {
+    /// A token as the API shows it, with the live used quota.
+    fn token_view(&self, mut row: TokenRow) -> Token {
+        if let Some(used) = self.ledger.token_used(row.id) {
+            row.quota_used = used;
+        }
+        token_out(row)
+    }
+
     /// The token if it exists and the caller may see it; otherwise 404.
     async fn visible_token(&self, caller: &Principal, id: i64) -> Result<TokenRow> {
         self.store
@@ -103,6 +111,7 @@ impl TokenApi {
             .store
             .create_token(owner_id, &sha256_hex(&key), &prefix, &fields)
             .await?;
+        state.ledger.set_token(row.id, row.quota_limit, Some(0));
         let target = format!("token:{}", row.id);
         state
             .audit(
@@ -115,7 +124,7 @@ impl TokenApi {
         state.refresh().await?;
         Ok(TokenCreated::Created(Json(TokenWithKey {
             key,
-            token: token_out(row),
+            token: state.token_view(row),
         })))
     }
 
@@ -134,7 +143,9 @@ impl TokenApi {
             Some(auth.0.user_id)
         };
         let rows = state.store.list_tokens(owner).await?;
-        Ok(Json(rows.into_iter().map(token_out).collect()))
+        Ok(Json(
+            rows.into_iter().map(|row| state.token_view(row)).collect(),
+        ))
     }
 
     /// Read one token (owner or admin; otherwise 404).
@@ -145,7 +156,9 @@ impl TokenApi {
         state: Data<&AppState>,
         id: Path<i64>,
     ) -> Result<Json<Token>> {
-        Ok(Json(token_out(state.visible_token(&auth.0, id.0).await?)))
+        Ok(Json(
+            state.token_view(state.visible_token(&auth.0, id.0).await?),
+        ))
     }
 
     /// Replace a token's settings (owner or admin). The key stays the same.
@@ -160,6 +173,7 @@ impl TokenApi {
         let current = state.visible_token(&auth.0, id.0).await?;
         let fields = state.token_fields(current.user_id, body.0).await?;
         let row = state.store.update_token(current.id, &fields).await?;
+        state.ledger.set_token(row.id, row.quota_limit, None);
         let target = format!("token:{}", row.id);
         state
             .audit(
@@ -170,7 +184,7 @@ impl TokenApi {
             )
             .await?;
         state.refresh().await?;
-        Ok(Json(token_out(row)))
+        Ok(Json(state.token_view(row)))
     }
 
     /// Delete a token (owner or admin); it stops working at once.
@@ -183,6 +197,7 @@ impl TokenApi {
     ) -> Result<Json<Deleted>> {
         let current = state.visible_token(&auth.0, id.0).await?;
         state.store.delete_token(current.id).await?;
+        state.ledger.forget_token(current.id);
         let target = format!("token:{}", current.id);
         let summary = format!("name={} key={}", current.name, current.key_prefix);
         state
@@ -227,7 +242,7 @@ impl TokenApi {
         state.refresh().await?;
         Ok(Json(TokenWithKey {
             key,
-            token: token_out(row),
+            token: state.token_view(row),
         }))
     }
 }

@@ -27,7 +27,9 @@ impl MeApi {
     /// The caller's own profile.
     #[oai(path = "/me", method = "get", operation_id = "me_get")]
     async fn me(&self, auth: SessionAuth, state: Data<&AppState>) -> Result<Json<User>> {
-        Ok(Json(state.user_by_id(auth.0.user_id).await?.into()))
+        Ok(Json(
+            state.user_out(state.user_by_id(auth.0.user_id).await?),
+        ))
     }
 
     /// Change the caller's own password (the old one is required). Other sessions of

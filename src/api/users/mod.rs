@@ -1,8 +1,10 @@
 //! `/users` (admin): accounts, roles, model grants, passwords; `me` serves `/me`.
 
+mod balance;
 mod me;
 mod types;
 
+pub use balance::BalanceApi;
 pub use me::MeApi;
 use types::{NewUserInput, Role, User, UserUpdate};
 
@@ -40,6 +42,15 @@ impl AppState {
             .get_user(id)
             .await?
             .ok_or_else(|| GatewayError::NotFound(format!("user {id} not found")))
+    }
+
+    /// A user as the API shows it, with the live balance (charges not yet flushed
+    /// included).
+    pub(super) fn user_out(&self, mut row: UserRow) -> User {
+        if let Some(balance) = self.ledger.balance(row.id) {
+            row.balance = balance;
+        }
+        row.into()
     }
 
     /// 409 when `user` is the last enabled admin and would stop being one.
@@ -88,6 +99,7 @@ impl UserApi {
             username: input.username,
         };
         let row = state.store.create_user(&user).await?;
+        state.ledger.set_balance(row.id, row.balance);
         let summary = describe(&row.username, role, enabled, &grants);
         state
             .audit(
@@ -98,7 +110,7 @@ impl UserApi {
             )
             .await?;
         state.refresh().await?;
-        Ok(UserCreated::Created(Json(row.into())))
+        Ok(UserCreated::Created(Json(state.user_out(row))))
     }
 
     /// List users (admin).
@@ -111,7 +123,7 @@ impl UserApi {
                 .list_users()
                 .await?
                 .into_iter()
-                .map(User::from)
+                .map(|row| state.user_out(row))
                 .collect(),
         ))
     }
@@ -175,7 +187,7 @@ impl UserApi {
             )
             .await?;
         state.refresh().await?;
-        Ok(Json(row.into()))
+        Ok(Json(state.user_out(row)))
     }
 
     /// Delete a user with their sessions and tokens (admin). The last enabled admin
@@ -191,6 +203,10 @@ impl UserApi {
         let user = state.user_by_id(id.0).await?;
         state.keep_an_admin(&user, false).await?;
         let tokens = state.store.delete_user(user.id).await?;
+        state.ledger.forget_user(user.id);
+        for token in &tokens {
+            state.ledger.forget_token(token.id);
+        }
         let target = format!("user:{}", user.username);
         let removed: Vec<String> = tokens
             .iter()

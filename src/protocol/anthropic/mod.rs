@@ -29,11 +29,14 @@ impl AnthropicUsage {
     pub fn to_usage(self) -> Usage {
         let cache_read = self.cache_read_input_tokens.unwrap_or(0);
         let cache_creation = self.cache_creation_input_tokens.unwrap_or(0);
-        let prompt = self.input_tokens + cache_read + cache_creation;
+        let prompt = self
+            .input_tokens
+            .saturating_add(cache_read)
+            .saturating_add(cache_creation);
         Usage {
             prompt_tokens: prompt,
             completion_tokens: self.output_tokens,
-            total_tokens: prompt + self.output_tokens,
+            total_tokens: prompt.saturating_add(self.output_tokens),
             prompt_tokens_details: Some(PromptDetails {
                 cached_tokens: cache_read,
             }),

@@ -17,6 +17,10 @@ pub struct RequestView {
     pub stream: bool,
     #[serde(default)]
     pub stream_options: Option<StreamOptions>,
+    /// The completion limit, for the billing reservation (`max_tokens` or
+    /// `max_completion_tokens`; Anthropic: `max_tokens`).
+    #[serde(default, alias = "max_completion_tokens")]
+    pub max_tokens: Option<serde_json::Value>,
 }
 
 /// `stream_options` of a chat or completions request.
@@ -27,6 +31,11 @@ pub struct StreamOptions {
 }
 
 impl RequestView {
+    /// The completion limit, if the client set a usable one.
+    pub fn completion_limit(&self) -> Option<i64> {
+        self.max_tokens.as_ref().and_then(serde_json::Value::as_i64)
+    }
+
     /// Whether the client itself asked for the final usage chunk.
     pub fn wants_usage(&self) -> bool {
         self.stream_options
@@ -85,7 +94,7 @@ impl Usage {
         if self.total_tokens > 0 {
             self.total_tokens
         } else {
-            self.prompt_tokens + self.completion_tokens
+            self.prompt_tokens.saturating_add(self.completion_tokens)
         }
     }
 }

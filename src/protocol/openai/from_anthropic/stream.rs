@@ -63,7 +63,7 @@ struct ToolCall {
 }
 
 impl StreamTranslator {
-    /// `model`: the model name the client asked for, echoed in `message_start`.
+    /// `model`: the model name the upstream answers with, echoed in `message_start`.
     pub fn new(model: &str) -> Self {
         StreamTranslator {
             model: model.to_string(),
