@@ -10,6 +10,8 @@ mod accounts;
 mod admin_auth;
 #[path = "integration/anthropic.rs"]
 mod anthropic;
+#[path = "integration/billing.rs"]
+mod billing;
 #[path = "integration/config_errors.rs"]
 mod config_errors;
 #[path = "integration/errors.rs"]

@@ -13,4 +13,6 @@ CREATE TABLE prices (
 );
 
 ALTER TABLE request_logs ADD COLUMN cache_creation_tokens BIGINT NOT NULL DEFAULT 0;
+-- What the request held before it ran (the estimate, capped by what was left).
+ALTER TABLE request_logs ADD COLUMN reserved BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX idx_request_logs_token_ts ON request_logs(token_id, ts);

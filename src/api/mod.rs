@@ -14,6 +14,7 @@ mod relay;
 mod security;
 mod tokens;
 mod types;
+mod usage;
 mod users;
 
 use poem::{Endpoint, Route};
@@ -56,6 +57,7 @@ type Apis = (
     prices::PriceApi,
     audit::AuditApi,
     logs::LogApi,
+    usage::UsageApi,
     relay::RelayApi,
 );
 
@@ -73,6 +75,7 @@ fn service() -> OpenApiService<Apis, ()> {
             prices::PriceApi,
             audit::AuditApi,
             logs::LogApi,
+            usage::UsageApi,
             relay::RelayApi,
         ),
         "gateway",

@@ -72,6 +72,10 @@ impl Finish {
 
     /// The price to charge at the end, and the amount reserved for it.
     pub fn bill(&mut self, price: Price, reservation: Option<Reservation>) {
+        let reserved = reservation.as_ref().map_or(0, Reservation::amount);
+        if let Some(row) = self.row() {
+            row.reserved = reserved;
+        }
         self.billing = Some(Billing { price, reservation });
     }
 

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::pool::on_pool;
-use super::{LogFilter, LogStore, RequestLog, SqlStore};
+use super::{LatencyBucket, LogFilter, LogStore, RequestLog, SqlStore, UsageQuery, UsageSums};
 use crate::error::Result;
 
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
     path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
     status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
-    cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated, cache_creation_tokens) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
-    $20, $21, $22, $23, $24, $25, $26)";
+    cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated, cache_creation_tokens, \
+    reserved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)";
 
 #[async_trait]
 impl LogStore for SqlStore {
@@ -48,6 +48,7 @@ impl LogStore for SqlStore {
                     .bind(r.token_id)
                     .bind(r.usage_estimated)
                     .bind(r.cache_creation_tokens)
+                    .bind(r.reserved)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -72,13 +73,41 @@ impl LogStore for SqlStore {
 
     async fn list_logs(&self, f: &LogFilter) -> Result<Vec<RequestLog>> {
         let sql = "SELECT * FROM request_logs WHERE ($1 IS NULL OR id < $1) \
-                   AND ($3 IS NULL OR user_id = $3) ORDER BY id DESC LIMIT $2";
+                   AND ($3 IS NULL OR user_id = $3) AND ($4 IS NULL OR token_id = $4) \
+                   AND ($5 IS NULL OR provider = $5) \
+                   AND ($6 IS NULL OR requested_model = $6 OR upstream_model = $6) \
+                   AND ($7 IS NULL OR request_type = $7) \
+                   AND ($8 IS NULL OR (status >= $8 * 100 AND status < $8 * 100 + 100)) \
+                   AND ($9 = FALSE OR status >= 400) \
+                   AND ($10 IS NULL OR ts >= $10) AND ($11 IS NULL OR ts < $11) \
+                   ORDER BY id DESC LIMIT $2";
         Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
             .bind(f.before_id)
             .bind(f.limit)
             .bind(f.user_id)
+            .bind(f.token_id)
+            .bind(f.provider.as_deref())
+            .bind(f.model.as_deref())
+            .bind(f.request_type.as_deref())
+            .bind(f.status_class)
+            .bind(f.errors_only)
+            .bind(f.from_ms)
+            .bind(f.to_ms)
             .fetch_all(p)
             .await)?)
+    }
+
+    async fn get_log(&self, request_id: &str) -> Result<Option<RequestLog>> {
+        let sql = "SELECT * FROM request_logs WHERE request_id = $1 ORDER BY id DESC LIMIT 1";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(request_id).fetch_optional(p).await)?)
+    }
+
+    async fn usage_sums(&self, q: &UsageQuery) -> Result<Vec<UsageSums>> {
+        super::usage_sql::sums(self, q).await
+    }
+
+    async fn usage_latencies(&self, q: &UsageQuery) -> Result<Vec<LatencyBucket>> {
+        super::usage_sql::latencies(self, q).await
     }
 }
 

@@ -9,6 +9,7 @@ mod pool;
 mod price_sql;
 mod provider_sql;
 mod rows;
+mod usage_sql;
 
 use async_trait::async_trait;
 
@@ -108,6 +109,11 @@ pub trait LogStore: Send + Sync {
     /// users' balances and the tokens' used quota.
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()>;
     async fn list_logs(&self, filter: &LogFilter) -> Result<Vec<RequestLog>>;
+    async fn get_log(&self, request_id: &str) -> Result<Option<RequestLog>>;
+    /// Token and cost sums of `/v1` requests per (period, key).
+    async fn usage_sums(&self, query: &UsageQuery) -> Result<Vec<UsageSums>>;
+    /// Latency histogram per (period, key), for percentiles.
+    async fn usage_latencies(&self, query: &UsageQuery) -> Result<Vec<LatencyBucket>>;
 }
 
 /// A unique-constraint violation becomes `Conflict` with `what` in its message.

@@ -160,6 +160,9 @@ pub struct RequestLog {
     pub reasoning_tokens: i64,
     /// Cost in micro-units of the configured currency.
     pub cost: i64,
+    /// Amount held for the request before it ran (its estimate, capped by what was
+    /// left); the charge may exceed it by what the request used beyond the estimate.
+    pub reserved: i64,
     pub latency_ms: i64,
     /// Time to the first upstream byte, for relayed requests.
     pub ttfb_ms: Option<i64>,
@@ -177,10 +180,68 @@ pub struct RequestLog {
 /// Filters and cursor for the request log list.
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {
-    /// Only rows of this user (set for non-admin callers).
+    /// Only rows of this user (always set for non-admin callers).
     pub user_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub provider: Option<String>,
+    /// Matches the requested or the upstream model.
+    pub model: Option<String>,
+    pub request_type: Option<String>,
+    /// 2, 4 or 5: only 2xx, 4xx or 5xx statuses.
+    pub status_class: Option<i64>,
+    pub errors_only: bool,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
     pub before_id: Option<i64>,
     pub limit: i64,
+}
+
+/// What usage is grouped by besides time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageKey {
+    Model,
+    Provider,
+    User,
+    Token,
+}
+
+/// The time and scope of a usage query.
+#[derive(Debug, Clone)]
+pub struct UsageQuery {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Bucket width in ms (a day or an hour), or 0 for the whole range.
+    pub period_ms: i64,
+    /// Offset of the display timezone, so days start at local midnight.
+    pub offset_ms: i64,
+    pub key: UsageKey,
+    pub user_id: Option<i64>,
+}
+
+/// Sums over one (period, key) group.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct UsageSums {
+    pub period: i64,
+    pub key: String,
+    pub requests: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub cached_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub reasoning_tokens: i64,
+    pub total_tokens: i64,
+    pub cost: i64,
+    pub errors: i64,
+}
+
+/// How many requests of one (period, key) group fell in one latency bucket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LatencyBucket {
+    pub period: i64,
+    pub key: String,
+    /// The latency rounded down to two significant digits (ms).
+    pub bucket: i64,
+    pub requests: i64,
 }
 
 /// Fields an admin replaces on a user (`password_hash` only when a new one is set).
