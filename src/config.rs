@@ -39,12 +39,34 @@ pub struct Timeouts {
     pub total: Duration,
 }
 
+/// Wire protocol of the OTLP exporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    HttpProtobuf,
+    Grpc,
+}
+
+/// Trace export and metrics settings.
+#[derive(Debug, Clone)]
+pub struct TelemetrySettings {
+    /// OTLP endpoint; `None` means traces are not exported.
+    pub otlp_endpoint: Option<String>,
+    pub protocol: OtlpProtocol,
+    pub service_name: String,
+    pub sampling_ratio: f64,
+    pub resource_attributes: Vec<(String, String)>,
+    /// Bearer token `GET /metrics` requires; `None` leaves it open.
+    pub metrics_token: Option<String>,
+}
+
 /// Batch writer tuning for request logs.
 #[derive(Debug, Clone, Copy)]
 pub struct LogWriterSettings {
     pub queue_capacity: usize,
     pub batch_size: usize,
     pub flush_interval: Duration,
+    /// Request logs older than this many days are deleted; 0 keeps them forever.
+    pub retention_days: u64,
 }
 
 /// The validated settings the process runs with.
@@ -66,8 +88,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub shutdown_grace: Duration,
     pub aliases: HashMap<String, String>,
-    /// OTLP endpoint; empty means telemetry export is off.
-    pub otlp_endpoint: String,
+    pub telemetry: TelemetrySettings,
     /// `max_tokens` sent to Anthropic when an OpenAI client set none.
     pub anthropic_max_tokens: u64,
 }
@@ -197,14 +218,53 @@ impl Config {
                 queue_capacity: raw.log_writer.queue_capacity,
                 batch_size: raw.log_writer.batch_size,
                 flush_interval: Duration::from_millis(raw.log_writer.flush_interval_ms),
+                retention_days: raw.log_writer.retention_days,
             },
             max_body_bytes: usize::try_from(raw.server.max_body_bytes).unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),
             aliases,
-            otlp_endpoint: raw.telemetry.otlp_endpoint,
+            telemetry: telemetry_settings(raw.telemetry, &file_error)?,
             anthropic_max_tokens: raw.anthropic.default_max_tokens,
         })
     }
+}
+
+fn telemetry_settings(
+    raw: raw::TelemetrySection,
+    file_error: &dyn Fn(&str, &str) -> GatewayError,
+) -> Result<TelemetrySettings> {
+    let protocol = match raw.protocol.as_str() {
+        "http/protobuf" | "http" => OtlpProtocol::HttpProtobuf,
+        "grpc" => OtlpProtocol::Grpc,
+        other => {
+            return Err(file_error(
+                "telemetry.protocol",
+                &format!("`{other}` is not supported; expected \"http/protobuf\" or \"grpc\""),
+            ));
+        }
+    };
+    if !(0.0..=1.0).contains(&raw.sampling_ratio) {
+        return Err(file_error(
+            "telemetry.sampling_ratio",
+            "must be between 0.0 and 1.0",
+        ));
+    }
+    let endpoint = raw.otlp_endpoint.trim().to_string();
+    if !(endpoint.is_empty() || endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+    {
+        return Err(file_error(
+            "telemetry.otlp_endpoint",
+            "must start with http:// or https://",
+        ));
+    }
+    Ok(TelemetrySettings {
+        otlp_endpoint: Some(endpoint).filter(|e| !e.is_empty()),
+        protocol,
+        service_name: raw.service_name,
+        sampling_ratio: raw.sampling_ratio,
+        resource_attributes: raw.resource_attributes.into_iter().collect(),
+        metrics_token: Some(raw.metrics_token).filter(|t| !t.is_empty()),
+    })
 }
 
 /// Settings keys and the environment variables that override them.

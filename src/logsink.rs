@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::LogWriterSettings;
 use crate::store::{LogStore, RequestLog};
+use crate::telemetry::metrics;
 
 const WRITE_ATTEMPTS: u32 = 5;
 
@@ -23,8 +24,10 @@ pub struct LogSink {
 }
 
 impl LogSink {
-    /// Queues a row without waiting; when the queue is full the row waits in a task.
+    /// Counts the request in the metrics, then queues its row without waiting; when
+    /// the queue is full the row waits in a task.
     pub fn send(&self, row: RequestLog) {
+        metrics::record_request(&row);
         match self.tx.try_send(row) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(row)) => {
@@ -42,6 +45,16 @@ impl LogSink {
                 tracing::error!("log writer is stopped; a request log row was not written");
             }
         }
+    }
+
+    /// Whether the writer still takes rows.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// How many rows the queue holds at most.
+    pub fn capacity(&self) -> usize {
+        self.tx.max_capacity()
     }
 
     /// Rows queued but not yet taken by the writer.
@@ -98,6 +111,7 @@ async fn run(
                     break;
                 }
                 fill_until(&mut rx, &mut batch, settings).await;
+                metrics::log_queue_depth(rx.len() + overflow.load(Ordering::SeqCst));
                 write(&*store, &mut batch).await;
             }
             () = stop.notified() => break,
@@ -141,8 +155,10 @@ async fn write(store: &dyn LogStore, batch: &mut Vec<RequestLog>) {
         return;
     }
     for attempt in 1..=WRITE_ATTEMPTS {
+        let started = std::time::Instant::now();
         match store.insert_logs(batch).await {
             Ok(()) => {
+                metrics::log_batch(batch.len(), started.elapsed().as_secs_f64());
                 batch.clear();
                 return;
             }

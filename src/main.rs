@@ -40,7 +40,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(Clock::new(config.timezone));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -64,24 +63,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(clock: Clock) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_timer(clock)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
-}
-
 async fn serve(config: Config) -> Result<(), GatewayError> {
+    let telemetry = gateway::telemetry::init(Clock::new(config.timezone), &config.telemetry)?;
     let server = gateway::app::start(config, shutdown_signal()).await?;
     tracing::info!(
         "gateway listening on http://{addr}; Swagger UI at http://{addr}/docs",
         addr = server.addr
     );
-    server.wait().await?;
-    tracing::info!("gateway stopped; request logs flushed");
+    let served = server.wait().await;
+    telemetry.shutdown().await;
+    served?;
+    tracing::info!("gateway stopped; request logs and traces flushed");
     Ok(())
 }
 

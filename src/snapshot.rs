@@ -81,6 +81,7 @@ impl Snapshot {
 /// Holds the current snapshot; `reload` rebuilds it from the store.
 pub struct SnapshotCell {
     current: ArcSwap<Snapshot>,
+    loaded: std::sync::atomic::AtomicBool,
     reload_lock: Mutex<()>,
     aliases: HashMap<String, String>,
 }
@@ -89,9 +90,15 @@ impl SnapshotCell {
     pub fn new(aliases: HashMap<String, String>) -> Self {
         SnapshotCell {
             current: ArcSwap::from_pointee(Snapshot::default()),
+            loaded: std::sync::atomic::AtomicBool::new(false),
             reload_lock: Mutex::new(()),
             aliases,
         }
+    }
+
+    /// Whether a snapshot has been loaded from the database yet.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The current snapshot (a cheap pointer copy).
@@ -185,6 +192,9 @@ impl SnapshotCell {
             model_index,
             prices: PriceBook::new(&store.list_prices().await?),
         }));
+        self.loaded
+            .store(true, std::sync::atomic::Ordering::Release);
+        crate::telemetry::metrics::snapshot_reload();
         Ok(())
     }
 }

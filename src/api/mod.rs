@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod body;
+mod health;
 mod keys;
 mod logs;
 mod models;
@@ -41,8 +42,10 @@ pub enum ApiTags {
     Billing,
     /// Audit log and request logs.
     Logs,
-    /// OpenAI-compatible data plane.
+    /// OpenAI- and Anthropic-compatible data plane.
     Relay,
+    /// Health, readiness and metrics.
+    Operations,
 }
 
 type Apis = (
@@ -59,6 +62,7 @@ type Apis = (
     logs::LogApi,
     usage::UsageApi,
     relay::RelayApi,
+    health::HealthApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -77,6 +81,7 @@ fn service() -> OpenApiService<Apis, ()> {
             logs::LogApi,
             usage::UsageApi,
             relay::RelayApi,
+            health::HealthApi,
         ),
         "gateway",
         env!("CARGO_PKG_VERSION"),

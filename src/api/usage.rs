@@ -14,7 +14,7 @@ use super::security::SessionAuth;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::{GatewayError, Result};
-use crate::store::{UsageKey, UsageQuery};
+use crate::store::{UsageBucket, UsageKey, UsageQuery};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -73,6 +73,9 @@ pub struct UsageReport {
     pub to: String,
     pub rows: Vec<UsageRow>,
 }
+
+/// A group's sums and its latency histogram (bucket, requests).
+type Group = (UsageBucket, Vec<(i64, i64)>);
 
 /// The latency below which `share` of the requests fall, from (bucket, count) pairs.
 fn percentile(buckets: &[(i64, i64)], share: f64) -> i64 {
@@ -145,27 +148,33 @@ impl UsageApi {
                 Some(auth.0.user_id)
             },
         };
-        let sums = state.logs.usage_sums(&query).await?;
-        let mut histograms: BTreeMap<(i64, String), Vec<(i64, i64)>> = BTreeMap::new();
-        for bucket in state.logs.usage_latencies(&query).await? {
-            histograms
-                .entry((bucket.period, bucket.key))
-                .or_default()
-                .push((bucket.bucket, bucket.requests));
+        // Add up the latency buckets of each (period, key) group.
+        let mut groups: BTreeMap<(i64, String), Group> = BTreeMap::new();
+        for b in state.logs.usage(&query).await? {
+            let (sum, histogram) = groups.entry((b.period, b.key.clone())).or_default();
+            histogram.push((b.bucket, b.requests));
+            sum.requests += b.requests;
+            sum.prompt_tokens = sum.prompt_tokens.saturating_add(b.prompt_tokens);
+            sum.completion_tokens = sum.completion_tokens.saturating_add(b.completion_tokens);
+            sum.cached_tokens = sum.cached_tokens.saturating_add(b.cached_tokens);
+            sum.cache_creation_tokens = sum
+                .cache_creation_tokens
+                .saturating_add(b.cache_creation_tokens);
+            sum.reasoning_tokens = sum.reasoning_tokens.saturating_add(b.reasoning_tokens);
+            sum.total_tokens = sum.total_tokens.saturating_add(b.total_tokens);
+            sum.cost = sum.cost.saturating_add(b.cost);
+            sum.errors += b.errors;
         }
-        let rows = sums
+        let rows = groups
             .into_iter()
-            .map(|s| {
-                let buckets = histograms
-                    .get(&(s.period, s.key.clone()))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
+            .map(|((period_index, key), (s, mut histogram))| {
+                histogram.sort_unstable();
                 UsageRow {
                     period: (period_ms > 0)
-                        .then(|| state.clock.format_ms(s.period * period_ms - offset_ms)),
-                    p50_latency_ms: percentile(buckets, 0.50),
-                    p95_latency_ms: percentile(buckets, 0.95),
-                    key: s.key,
+                        .then(|| state.clock.format_ms(period_index * period_ms - offset_ms)),
+                    p50_latency_ms: percentile(&histogram, 0.50),
+                    p95_latency_ms: percentile(&histogram, 0.95),
+                    key,
                     requests: s.requests,
                     prompt_tokens: s.prompt_tokens,
                     completion_tokens: s.completion_tokens,

@@ -102,6 +102,12 @@ pub async fn start(
     state.refresh().await?;
     state.load_ledger().await?;
     let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
+    let retention = crate::retention::spawn(
+        state.logs.clone(),
+        clock,
+        state.config.log_writer.retention_days,
+    );
+    crate::telemetry::metrics::install();
 
     let addr = acceptor.local_addr();
     let app = Route::new()
@@ -123,6 +129,9 @@ pub async fn start(
             .await;
         writer.shutdown().await;
         last_used_flusher.abort();
+        if let Some(retention) = retention {
+            retention.abort();
+        }
         final_state.last_used.flush(&*final_state.store).await;
         sql.close().await;
         served.map_err(|err| GatewayError::Internal(format!("server error: {err}")))

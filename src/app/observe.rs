@@ -1,6 +1,7 @@
-//! The outermost middleware: gives every request an `x-request-id`, turns every error
-//! (ours or the framework's) into the OpenAI error JSON, and queues one request log row
-//! per call with the operation id as its `request_type`.
+//! The outermost middleware: gives every request an `x-request-id` and a server span
+//! (child of the client's `traceparent`), turns every error (ours or the framework's)
+//! into the OpenAI error JSON (Anthropic's on `/v1/messages`), and queues one request
+//! log row per call with the operation id as its `request_type`.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -8,11 +9,14 @@ use std::time::Instant;
 use poem::http::HeaderValue;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::OperationId;
+use tracing::{Instrument, Span};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::state::AppState;
 use crate::clock::Clock;
 use crate::error::error_response;
 use crate::store::RequestLog;
+use crate::telemetry::{metrics, trace};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -30,6 +34,8 @@ pub struct Caller {
 pub struct RequestMeta {
     pub id: String,
     pub caller: OnceLock<Caller>,
+    /// The server span; a streaming answer keeps a handle so the span ends with it.
+    pub span: Span,
 }
 
 /// Marks a response whose log row is written by the handler itself (streams log when
@@ -37,28 +43,40 @@ pub struct RequestMeta {
 #[derive(Debug, Clone, Copy)]
 pub struct LoggedByHandler;
 
-/// Paths that are documentation, not API calls: not logged.
-fn is_docs_path(path: &str) -> bool {
-    path == "/openapi.json" || path == "/docs" || path.starts_with("/docs/")
+/// Documentation and probes, not API calls: neither logged nor traced.
+fn is_quiet_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/openapi.json" | "/docs" | "/health" | "/ready" | "/metrics"
+    ) || path.starts_with("/docs/")
 }
 
 pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Response> {
     let state = req.data::<AppState>().cloned();
     let started = Instant::now();
     let ts = Clock::now_ms();
+    let quiet = is_quiet_path(req.uri().path());
+    let id = crate::accounts::random_alphanumeric(24);
+    let method = req.method().to_string();
+    let span = if quiet {
+        Span::none()
+    } else {
+        trace::server_span(&method, req.uri().path(), req.headers(), &id)
+    };
     let meta = Arc::new(RequestMeta {
-        id: crate::accounts::random_alphanumeric(24),
+        id,
         caller: OnceLock::new(),
+        span: span.clone(),
     });
     req.extensions_mut().insert(meta.clone());
-    let method = req.method().to_string();
     let path = req
         .uri()
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
+    let _in_flight = metrics::InFlight::new("gateway_in_flight_requests");
 
-    let (mut resp, error, operation) = match ep.call(req).await {
+    let (mut resp, error, operation) = match ep.call(req).instrument(span.clone()).await {
         Ok(resp) => {
             let resp = resp.into_response();
             let operation = resp.data::<OperationId>().map(|op| op.0);
@@ -77,7 +95,20 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
     if let Ok(value) = HeaderValue::from_str(&meta.id) {
         resp.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    if resp.data::<LoggedByHandler>().is_some() || is_docs_path(&path) {
+    let status = resp.status();
+    if !span.is_disabled() {
+        span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
+        if let Some(operation) = operation {
+            span.set_attribute("gateway.request_type", operation.to_string());
+        }
+        if let Some(caller) = meta.caller.get() {
+            span.set_attribute("gateway.user", caller.username.clone());
+        }
+        if status.is_server_error() {
+            trace::record_error(&span, status.as_str());
+        }
+    }
+    if resp.data::<LoggedByHandler>().is_some() || quiet {
         return Ok(resp);
     }
     if let Some(state) = state {

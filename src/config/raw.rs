@@ -144,6 +144,7 @@ pub(super) struct LogWriterSection {
     pub(super) queue_capacity: usize,
     pub(super) batch_size: usize,
     pub(super) flush_interval_ms: u64,
+    pub(super) retention_days: u64,
 }
 
 impl Default for LogWriterSection {
@@ -152,14 +153,33 @@ impl Default for LogWriterSection {
             queue_capacity: 10_000,
             batch_size: 256,
             flush_interval_ms: 200,
+            retention_days: 30,
         }
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct TelemetrySection {
     pub(super) otlp_endpoint: String,
+    pub(super) protocol: String,
+    pub(super) service_name: String,
+    pub(super) sampling_ratio: f64,
+    pub(super) resource_attributes: std::collections::BTreeMap<String, String>,
+    pub(super) metrics_token: String,
+}
+
+impl Default for TelemetrySection {
+    fn default() -> Self {
+        TelemetrySection {
+            otlp_endpoint: String::new(),
+            protocol: "http/protobuf".to_string(),
+            service_name: "gateway".to_string(),
+            sampling_ratio: 1.0,
+            resource_attributes: std::collections::BTreeMap::new(),
+            metrics_token: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,6 +12,9 @@ use crate::clock::Clock;
 use crate::logsink::LogSink;
 use crate::protocol::openai::{PromptDetails, Usage, estimate_tokens};
 use crate::store::RequestLog;
+use crate::telemetry::trace::{self, ResponseMeta};
+use opentelemetry::KeyValue;
+use tracing::Span;
 
 /// Status recorded when the client disconnected before the answer ended.
 pub const CLIENT_CLOSED: u16 = 499;
@@ -24,6 +27,14 @@ pub struct Finish {
     prompt_bytes: usize,
     row: Option<RequestLog>,
     billing: Option<Billing>,
+    trace: Option<Box<Trace>>,
+}
+
+/// The request's spans and what they are told at the end (only when tracing is on).
+struct Trace {
+    server: Span,
+    client: Span,
+    answer: ResponseMeta,
 }
 
 /// The price of the request and the amount held for it.
@@ -41,6 +52,7 @@ impl Finish {
             started: Instant::now(),
             prompt_bytes: input.raw.len(),
             billing: None,
+            trace: None,
             row: Some(RequestLog {
                 ts,
                 time: state.clock.format_ms(ts),
@@ -67,6 +79,66 @@ impl Finish {
             prompt_bytes: self.prompt_bytes,
             row: self.row.take(),
             billing: self.billing.take(),
+            trace: self.trace.take(),
+        }
+    }
+
+    /// Starts tracing the upstream attempt; request attributes go on both spans.
+    pub fn trace(&mut self, input: &RelayInput, client: Span) {
+        if input.span.is_disabled() && client.is_disabled() {
+            return;
+        }
+        let view = &input.view;
+        let mut attributes = vec![
+            KeyValue::new(
+                "gateway.request_type",
+                input.endpoint.request_type(view.stream),
+            ),
+            KeyValue::new("gateway.token", input.token.name.clone()),
+            KeyValue::new("gateway.user", input.token.username.clone()),
+        ];
+        let number = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_f64);
+        if let Some(temperature) = number(&view.temperature) {
+            attributes.push(KeyValue::new("gen_ai.request.temperature", temperature));
+        }
+        if let Some(top_p) = number(&view.top_p) {
+            attributes.push(KeyValue::new("gen_ai.request.top_p", top_p));
+        }
+        if let Some(max_tokens) = view.completion_limit() {
+            attributes.push(KeyValue::new("gen_ai.request.max_tokens", max_tokens));
+        }
+        trace::set_all(&client, attributes.clone());
+        if let Some(row) = self.row.as_ref() {
+            attributes.push(KeyValue::new(
+                "gen_ai.operation.name",
+                input.endpoint.operation(),
+            ));
+            attributes.push(KeyValue::new("gen_ai.request.model", view.model.clone()));
+            attributes.extend(
+                row.provider
+                    .clone()
+                    .map(|p| KeyValue::new("gen_ai.provider.name", p)),
+            );
+        }
+        trace::set_all(&input.span, attributes);
+        self.trace = Some(Box::new(Trace {
+            server: input.span.clone(),
+            client,
+            answer: ResponseMeta::default(),
+        }));
+    }
+
+    /// Reads id, model and finish reasons from a whole answer (when tracing).
+    pub fn observe_answer(&mut self, body: &[u8]) {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.answer.observe(body);
+        }
+    }
+
+    /// Reads id, model and finish reasons from stream frames (when tracing).
+    pub fn observe_frames(&mut self, frames: &[bytes::Bytes]) {
+        if let Some(trace) = self.trace.as_mut() {
+            trace.answer.observe_frames(frames);
         }
     }
 
@@ -140,6 +212,9 @@ impl Finish {
                 reservation.settle(row.cost);
             }
         }
+        if let Some(trace) = self.trace.take() {
+            end_trace(*trace, &row);
+        }
         self.sink.send(row);
     }
 }
@@ -150,6 +225,39 @@ impl Drop for Finish {
             CLIENT_CLOSED,
             Some("client disconnected before the answer ended".into()),
         );
+    }
+}
+
+/// Tells both spans how the request ended; they end when their last handle drops.
+fn end_trace(trace: Trace, row: &RequestLog) {
+    let mut attributes = vec![
+        KeyValue::new("gen_ai.usage.input_tokens", row.prompt_tokens),
+        KeyValue::new("gen_ai.usage.output_tokens", row.completion_tokens),
+        KeyValue::new("gateway.usage.cached_tokens", row.cached_tokens),
+        KeyValue::new("gateway.usage.reasoning_tokens", row.reasoning_tokens),
+        KeyValue::new("gateway.cost", row.cost),
+    ];
+    if let Some(ttfb) = row.ttfb_ms {
+        attributes.push(KeyValue::new("gateway.ttfb_ms", ttfb));
+    }
+    if let Some(id) = trace.answer.id.clone() {
+        attributes.push(KeyValue::new("gen_ai.response.id", id));
+    }
+    if let Some(model) = trace.answer.model.clone() {
+        attributes.push(KeyValue::new("gen_ai.response.model", model));
+    }
+    for span in [&trace.server, &trace.client] {
+        trace::set_all(span, attributes.clone());
+        if !trace.answer.finish_reasons.is_empty() {
+            trace::set_strings(
+                span,
+                "gen_ai.response.finish_reasons",
+                &trace.answer.finish_reasons,
+            );
+        }
+        if row.status >= 400 {
+            trace::record_error(span, &row.status.to_string());
+        }
     }
 }
 

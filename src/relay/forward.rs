@@ -9,12 +9,15 @@ use poem::http::HeaderMap;
 use tokio::time::Instant;
 
 use super::Endpoint;
+use super::plan::Outgoing;
 use crate::app::AppState;
 use crate::error::{GatewayError, Result};
 use crate::protocol::json_edit::set_top_level;
 use crate::protocol::openai::RequestView;
 use crate::snapshot::ProviderView;
+use crate::telemetry::{metrics, trace};
 use crate::upstream::{authorize, send_error};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// Client headers never sent upstream: credentials, hop-by-hop, and what reqwest sets.
 const DROPPED_REQUEST_HEADERS: &[&str] = &[
@@ -103,12 +106,14 @@ pub async fn send(
     state: &AppState,
     provider: &ProviderView,
     key: &str,
-    path: &str,
-    body: Bytes,
+    outgoing: Outgoing,
     client_headers: &HeaderMap,
     limits: &Limits,
+    span: &tracing::Span,
 ) -> Result<reqwest::Response> {
-    let url = format!("{}{}", provider.row.base_url, path);
+    // With tracing on, the upstream gets our client span's context, not the client's.
+    let trace_headers = trace::context_headers(span);
+    let url = format!("{}{}", provider.row.base_url, outgoing.path);
     let anthropic = provider.row.api_type == "anthropic";
     let mut request = state.http.post(url);
     for (name, value) in client_headers {
@@ -119,27 +124,52 @@ pub async fn send(
             || name == "content-type"
             || (anthropic_only && !anthropic)
             || name == "anthropic-version"
+            || trace_headers.contains_key(name)
         {
             continue;
         }
         request = request.header(name, value.as_bytes());
+    }
+    for (name, value) in &trace_headers {
+        request = request.header(name.as_str(), value.as_bytes());
     }
     let version = client_headers
         .get("anthropic-version")
         .and_then(|v| v.to_str().ok());
     let request = authorize(request, &provider.row.api_type, key, version)
         .header("content-type", "application/json")
-        .body(body);
+        .body(outgoing.body);
     let wait = limits
         .first_byte
         .min(limits.deadline.saturating_duration_since(Instant::now()));
     match tokio::time::timeout(wait, request.send()).await {
-        Ok(Ok(response)) => Ok(response),
-        Ok(Err(err)) => Err(send_error(&provider.row.name, &err)),
-        Err(_) => Err(GatewayError::GatewayTimeout(format!(
-            "provider `{}` sent no response within {} ms",
-            provider.row.name,
-            wait.as_millis()
-        ))),
+        Ok(Ok(response)) => {
+            if !span.is_disabled() {
+                span.set_attribute(
+                    "http.response.status_code",
+                    i64::from(response.status().as_u16()),
+                );
+            }
+            if !response.status().is_success() {
+                metrics::upstream_error("status");
+            }
+            Ok(response)
+        }
+        Ok(Err(err)) => {
+            metrics::upstream_error(if err.is_timeout() {
+                "timeout"
+            } else {
+                "connect"
+            });
+            Err(send_error(&provider.row.name, &err))
+        }
+        Err(_) => {
+            metrics::upstream_error("timeout");
+            Err(GatewayError::GatewayTimeout(format!(
+                "provider `{}` sent no response within {} ms",
+                provider.row.name,
+                wait.as_millis()
+            )))
+        }
     }
 }

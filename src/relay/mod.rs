@@ -34,6 +34,7 @@ use crate::protocol::ClientProtocol;
 use crate::protocol::openai::{RequestView, estimate_tokens};
 use crate::routing::{Resolved, pick_key, resolve};
 use crate::snapshot::{Snapshot, TokenEntry};
+use crate::telemetry::trace;
 use finish::Finish;
 use forward::Limits;
 use plan::Pair;
@@ -88,6 +89,19 @@ impl Endpoint {
         }
     }
 
+    /// The GenAI semantic-convention operation name.
+    fn operation(self) -> &'static str {
+        match self {
+            Endpoint::Chat | Endpoint::Messages | Endpoint::Responses => "chat",
+            Endpoint::Completions => "text_completion",
+            Endpoint::Embeddings => "embeddings",
+            Endpoint::Rerank => "rerank",
+            Endpoint::Images => "image_generation",
+            Endpoint::AudioSpeech => "speech",
+            Endpoint::CountTokens => "count_tokens",
+        }
+    }
+
     /// The protocol clients of this endpoint speak.
     pub fn client_protocol(self) -> ClientProtocol {
         match self {
@@ -111,6 +125,8 @@ pub struct RelayInput {
     pub request_id: String,
     pub path: String,
     pub token: Arc<TokenEntry>,
+    /// The request's server span (a no-op unless tracing is configured).
+    pub span: tracing::Span,
 }
 
 /// Runs the pipeline; always answers (errors in the client's shape) and always logs once.
@@ -167,22 +183,30 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     }
     let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
+    let client_span = trace::client_span(
+        &input.span,
+        input.endpoint.operation(),
+        &provider.row.name,
+        &upstream_model,
+    );
+    finish.trace(input, client_span.clone());
     let outgoing = plan::outgoing(
         pair,
         input,
         &upstream_model,
         state.config.anthropic_max_tokens,
     )?;
+    let injected_usage = outgoing.injected_usage;
     let limits = Limits::for_provider(state, &provider);
     let name = provider.row.name.as_str();
     let upstream = forward::send(
         state,
         &provider,
         &key.secret,
-        outgoing.path,
-        outgoing.body,
+        outgoing,
         &input.headers,
         &limits,
+        &client_span,
     )
     .await?;
     finish.first_byte();
@@ -195,7 +219,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let headers = upstream.headers().clone();
     let event_stream = answer::is_event_stream(&headers);
     if input.view.stream && event_stream {
-        let translate = plan::translator(pair, input, &upstream_model, outgoing.injected_usage);
+        let translate = plan::translator(pair, input, &upstream_model, injected_usage);
         let body = stream::relay_body(upstream, limits, name, translate, finish.hand_over());
         let mut head = answer::response_head(status, &headers);
         if pair != Pair::OpenAi && pair != Pair::Anthropic {
@@ -206,6 +230,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let body = answer::read_body(upstream, &limits, name).await?;
     let translated = event_stream || pair != Pair::OpenAi && pair != Pair::Anthropic;
     let (body, usage) = answer::client_answer(pair, input.endpoint, body, event_stream)?;
+    finish.observe_answer(&body);
     if let Some(usage) = usage {
         finish.usage(&usage);
     }

@@ -14,6 +14,7 @@ use super::finish::Finish;
 use super::forward::Limits;
 use crate::protocol::StreamTranslate;
 use crate::protocol::sse::SseFramer;
+use crate::telemetry::metrics;
 use crate::upstream::error_chain;
 
 struct Relay {
@@ -24,6 +25,7 @@ struct Relay {
     limits: Limits,
     provider: String,
     finish: Option<Finish>,
+    _in_flight: metrics::InFlight,
 }
 
 /// How a stream ended.
@@ -39,7 +41,11 @@ enum End {
 impl Relay {
     fn take_events(&mut self, chunk: &[u8]) {
         for event in self.framer.push(chunk) {
-            self.pending.extend(self.translate.event(event));
+            let frames = self.translate.event(event);
+            if let Some(finish) = self.finish.as_mut() {
+                finish.observe_frames(&frames);
+            }
+            self.pending.extend(frames);
         }
     }
 
@@ -146,6 +152,7 @@ pub fn relay_body(
         limits,
         provider: provider.to_string(),
         finish: Some(finish),
+        _in_flight: metrics::InFlight::new("gateway_in_flight_streams"),
     };
     let stream = futures_util::stream::unfold(relay, |mut relay| async move {
         relay

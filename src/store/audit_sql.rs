@@ -46,4 +46,8 @@ impl AuditStore for SqlStore {
         on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
         Ok(())
     }
+
+    async fn close(&self) {
+        SqlStore::close(self).await;
+    }
 }

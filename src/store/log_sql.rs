@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::pool::on_pool;
-use super::{LatencyBucket, LogFilter, LogStore, RequestLog, SqlStore, UsageQuery, UsageSums};
+use super::{LogFilter, LogStore, RequestLog, SqlStore, UsageBucket, UsageQuery};
 use crate::error::Result;
 
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
@@ -102,12 +102,19 @@ impl LogStore for SqlStore {
         Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(request_id).fetch_optional(p).await)?)
     }
 
-    async fn usage_sums(&self, q: &UsageQuery) -> Result<Vec<UsageSums>> {
-        super::usage_sql::sums(self, q).await
+    async fn usage(&self, q: &UsageQuery) -> Result<Vec<UsageBucket>> {
+        super::usage_sql::buckets(self, q).await
     }
 
-    async fn usage_latencies(&self, q: &UsageQuery) -> Result<Vec<LatencyBucket>> {
-        super::usage_sql::latencies(self, q).await
+    async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64> {
+        let sql = "DELETE FROM request_logs WHERE id IN \
+                   (SELECT id FROM request_logs WHERE ts < $1 ORDER BY id LIMIT $2)";
+        Ok(on_pool!(&self.pool, p => sqlx::query(sql)
+            .bind(before_ms)
+            .bind(limit)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))?)
     }
 }
 

@@ -95,6 +95,8 @@ pub trait AuditStore: Send + Sync {
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>>;
     /// Cheap round trip used by readiness checks.
     async fn ping(&self) -> Result<()>;
+    /// Closes the connections (at shutdown; afterwards every query fails).
+    async fn close(&self);
 }
 
 /// Everything the control plane stores: providers, accounts, prices and the audit log.
@@ -110,10 +112,10 @@ pub trait LogStore: Send + Sync {
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()>;
     async fn list_logs(&self, filter: &LogFilter) -> Result<Vec<RequestLog>>;
     async fn get_log(&self, request_id: &str) -> Result<Option<RequestLog>>;
-    /// Token and cost sums of `/v1` requests per (period, key).
-    async fn usage_sums(&self, query: &UsageQuery) -> Result<Vec<UsageSums>>;
-    /// Latency histogram per (period, key), for percentiles.
-    async fn usage_latencies(&self, query: &UsageQuery) -> Result<Vec<LatencyBucket>>;
+    /// Token, cost and error sums of `/v1` requests per (period, key, latency bucket).
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageBucket>>;
+    /// Deletes up to `limit` of the oldest rows older than `before_ms`; returns how many.
+    async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64>;
 }
 
 /// A unique-constraint violation becomes `Conflict` with `what` in its message.

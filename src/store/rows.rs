@@ -218,11 +218,13 @@ pub struct UsageQuery {
     pub user_id: Option<i64>,
 }
 
-/// Sums over one (period, key) group.
+/// Sums over the requests of one (period, key, latency bucket) group.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub struct UsageSums {
+pub struct UsageBucket {
     pub period: i64,
     pub key: String,
+    /// The latency rounded down to two significant digits (ms).
+    pub bucket: i64,
     pub requests: i64,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
@@ -232,16 +234,6 @@ pub struct UsageSums {
     pub total_tokens: i64,
     pub cost: i64,
     pub errors: i64,
-}
-
-/// How many requests of one (period, key) group fell in one latency bucket.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LatencyBucket {
-    pub period: i64,
-    pub key: String,
-    /// The latency rounded down to two significant digits (ms).
-    pub bucket: i64,
-    pub requests: i64,
 }
 
 /// Fields an admin replaces on a user (`password_hash` only when a new one is set).

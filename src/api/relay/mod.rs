@@ -47,11 +47,9 @@ async fn relay<T, K>(
     endpoint: Endpoint,
     body: RelayRequest<T>,
 ) -> RelayReply<K> {
-    let request_id = req
-        .extensions()
-        .get::<Arc<RequestMeta>>()
-        .map(|meta| meta.id.clone())
-        .unwrap_or_default();
+    let meta = req.extensions().get::<Arc<RequestMeta>>();
+    let request_id = meta.map(|meta| meta.id.clone()).unwrap_or_default();
+    let span = meta.map_or_else(tracing::Span::none, |meta| meta.span.clone());
     let path = req
         .uri()
         .path_and_query()
@@ -64,6 +62,7 @@ async fn relay<T, K>(
         request_id,
         path,
         token: auth.0,
+        span,
     };
     RelayReply::new(handle(state, input).await)
 }

@@ -21,6 +21,11 @@ pub struct RequestView {
     /// `max_completion_tokens`; Anthropic: `max_tokens`).
     #[serde(default, alias = "max_completion_tokens")]
     pub max_tokens: Option<serde_json::Value>,
+    /// Sampling parameters, for traces.
+    #[serde(default)]
+    pub temperature: Option<serde_json::Value>,
+    #[serde(default)]
+    pub top_p: Option<serde_json::Value>,
 }
 
 /// `stream_options` of a chat or completions request.
