@@ -20,9 +20,13 @@ mod errors;
 mod lifecycle;
 #[path = "integration/models_cache.rs"]
 mod models_cache;
+#[path = "integration/operations.rs"]
+mod operations;
 #[path = "integration/providers_keys.rs"]
 mod providers_keys;
 #[path = "integration/relay.rs"]
 mod relay;
 #[path = "integration/relay_failures.rs"]
 mod relay_failures;
+#[path = "integration/telemetry.rs"]
+mod telemetry;
