@@ -318,6 +318,20 @@ pub fn load_aliases(path: &Path) -> Result<HashMap<String, String>> {
                 path.display()
             )));
         }
+        // A chain that comes back to where it started would never resolve.
+        let mut next = target;
+        for _ in 0..=aliases.len() {
+            if next == alias {
+                return Err(GatewayError::Config(format!(
+                    "{}: key `{alias}`: the alias leads back to itself",
+                    path.display()
+                )));
+            }
+            match aliases.get(next) {
+                Some(further) => next = further,
+                None => break,
+            }
+        }
     }
     Ok(aliases)
 }

@@ -35,7 +35,7 @@ impl Resolved {
 /// Follows aliases from `requested` to a routable name.
 fn follow_aliases<'a>(snapshot: &'a Snapshot, requested: &'a str) -> Result<&'a str> {
     let mut name = requested;
-    for _ in 0..MAX_ALIAS_DEPTH {
+    for _ in 0..=MAX_ALIAS_DEPTH {
         match snapshot.aliases.get(name) {
             Some(target) if target != name => name = target,
             _ => return Ok(name),

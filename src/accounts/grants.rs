@@ -19,12 +19,11 @@ impl ModelGrants {
         for model in models {
             let model = model.trim().to_string();
             let star = model.find('*');
-            if model.is_empty() || star.is_some_and(|at| at != model.len() - 1) {
+            let misplaced_star = star.is_some_and(|at| at != model.len() - 1);
+            if model.is_empty() || misplaced_star || (model != "*" && !model.contains('/')) {
                 return Err(GatewayError::bad_param(
                     field,
-                    format!(
-                        "`{model}` is not a model grant; use provider/model, a prefix ending in *, or *"
-                    ),
+                    format!("`{model}` is not a model grant; use provider/model, provider/* or *"),
                 ));
             }
             if !grants.contains(&model) {
@@ -110,6 +109,10 @@ mod tests {
         assert_eq!(ok.ok(), Some(grants(&["openai/*"])));
         assert!(ModelGrants::from_input(vec!["open*ai".into()], "models").is_err());
         assert!(ModelGrants::from_input(vec!["".into()], "models").is_err());
+        assert!(
+            ModelGrants::from_input(vec!["gpt-4o".into()], "models").is_err(),
+            "no provider"
+        );
         assert_eq!(parse_models("not json"), ModelGrants::default());
     }
 }

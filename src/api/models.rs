@@ -93,7 +93,15 @@ impl AppState {
             .providers
             .get(&row.name)
             .ok_or_else(|| GatewayError::NotFound(format!("provider `{}` not found", row.name)))?;
-        discover_models(&self.http, view, self.config.timeouts.first_byte).await
+        let timeout = view
+            .row
+            .first_byte_timeout_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map_or(
+                self.config.timeouts.first_byte,
+                std::time::Duration::from_millis,
+            );
+        discover_models(&self.http, view, timeout).await
     }
 
     async fn finish_cache_change(

@@ -78,10 +78,11 @@ pub struct Provider {
     pub enabled: bool,
     pub priority: i64,
     pub weight: i64,
-    /// Number of keys in its pool.
+    /// Per-provider timeout overrides (absent: the config file's values).
     pub first_byte_timeout_ms: Option<i64>,
     pub idle_timeout_ms: Option<i64>,
     pub total_timeout_ms: Option<i64>,
+    /// Number of keys in its pool.
     pub key_count: i64,
     /// Number of cached models.
     pub model_count: i64,

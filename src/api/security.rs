@@ -113,6 +113,11 @@ pub fn check_token(state: &AppState, key: Option<&str>) -> Result<Arc<TokenEntry
             "this API key has expired".into(),
         ));
     }
+    if state.ledger.exhausted(entry.id) {
+        return Err(GatewayError::QuotaExhausted(
+            "token quota exhausted: this API key has used up its quota".into(),
+        ));
+    }
     Ok(entry)
 }
 

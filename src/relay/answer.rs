@@ -77,7 +77,8 @@ pub async fn read_body(
             }
             Err(_) => {
                 return Err(GatewayError::GatewayTimeout(format!(
-                    "provider `{provider}` stopped sending its answer (timeout)"
+                    "provider `{provider}` stopped sending its answer ({})",
+                    limits.which_expired()
                 )));
             }
         }

@@ -62,6 +62,15 @@ impl Limits {
         }
     }
 
+    /// Which limit a wait that ran out hit: the total deadline or the idle gap.
+    pub fn which_expired(&self) -> &'static str {
+        if Instant::now() >= self.deadline {
+            "the total timeout"
+        } else {
+            "the idle timeout between chunks"
+        }
+    }
+
     /// The wait allowed for the next piece: the idle gap, capped by the total deadline.
     pub fn next_wait(&self) -> Duration {
         self.idle

@@ -179,7 +179,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
             return Ok(Outcome::Answered(estimated_count(input)));
         }
     } else {
-        reserve(state, input, &snapshot, &model_id, finish)?;
+        reserve(state, input, pair, &snapshot, &model_id, finish)?;
     }
     let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
@@ -247,6 +247,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
 fn reserve(
     state: &AppState,
     input: &RelayInput,
+    pair: Pair,
     snapshot: &Snapshot,
     model_id: &str,
     finish: &mut Finish,
@@ -260,7 +261,11 @@ fn reserve(
     let reservation = if price.free {
         None
     } else {
-        let estimate = price.estimate(input.raw.len(), input.view.completion_limit());
+        // An OpenAI client on an Anthropic provider gets the configured default limit.
+        let default_limit = matches!(pair, Pair::OpenAiToAnthropic)
+            .then_some(i64::try_from(state.config.anthropic_max_tokens).unwrap_or(i64::MAX));
+        let limit = input.view.completion_limit().or(default_limit);
+        let estimate = price.estimate(input.raw.len(), limit);
         Some(state.ledger.reserve(token.user_id, token.id, estimate)?)
     };
     finish.bill(price, reservation);

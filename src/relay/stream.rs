@@ -120,8 +120,9 @@ impl Relay {
                     status: 504,
                     kind: "timeout_error",
                     message: format!(
-                        "provider `{}` stopped sending the stream (timeout)",
-                        self.provider
+                        "provider `{}` stopped sending the stream ({})",
+                        self.provider,
+                        self.limits.which_expired()
                     ),
                 }),
             }

@@ -115,6 +115,15 @@ pub fn upstream_message(body: &[u8]) -> String {
     }
     match serde_json::from_slice::<Envelope>(body) {
         Ok(envelope) => envelope.error.message,
-        Err(_) => String::from_utf8_lossy(body).chars().take(2000).collect(),
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            // An HTML error page says nothing useful to an API client; the whole body
+            // is in the request log.
+            if text.starts_with('<') {
+                return String::new();
+            }
+            text.chars().take(300).collect()
+        }
     }
 }

@@ -118,7 +118,7 @@ impl TokenApi {
                 &auth.0.username,
                 "token_create",
                 &target,
-                describe(&fields, &prefix),
+                describe(&fields, &prefix, &state.clock),
             )
             .await?;
         state.refresh().await?;
@@ -180,7 +180,7 @@ impl TokenApi {
                 &auth.0.username,
                 "token_update",
                 &target,
-                describe(&fields, &row.key_prefix),
+                describe(&fields, &row.key_prefix, &state.clock),
             )
             .await?;
         state.refresh().await?;

@@ -98,9 +98,15 @@ pub(super) fn token_out(row: TokenRow) -> Token {
     }
 }
 
-pub(super) fn describe(f: &TokenFields, prefix: &str) -> String {
+pub(super) fn describe(f: &TokenFields, prefix: &str, clock: &Clock) -> String {
+    let quota = f
+        .quota_limit
+        .map_or_else(|| "unlimited".to_string(), |q| q.to_string());
+    let expires = f
+        .expires_ts
+        .map_or_else(|| "never".to_string(), |ms| clock.format_ms(ms));
     format!(
-        "name={} key={prefix} models={} quota_limit={:?} expires_ts={:?} enabled={}",
-        f.name, f.models, f.quota_limit, f.expires_ts, f.enabled
+        "name={} key={prefix} models={} quota_limit={quota} expires_at={expires} enabled={}",
+        f.name, f.models, f.enabled
     )
 }

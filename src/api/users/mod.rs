@@ -137,7 +137,7 @@ impl UserApi {
         id: Path<i64>,
     ) -> Result<Json<User>> {
         auth.0.require_admin()?;
-        Ok(Json(state.user_by_id(id.0).await?.into()))
+        Ok(Json(state.user_out(state.user_by_id(id.0).await?)))
     }
 
     /// Replace a user's settings (admin). Disabling ends their sessions and stops their

@@ -49,6 +49,8 @@ struct ErrorDetail {
 #[derive(Debug, Default)]
 pub struct AnthropicPassthrough {
     usage: Option<AnthropicUsage>,
+    /// `message_delta` brought the final output count; until then usage is partial.
+    final_usage: bool,
     text_chars: usize,
     error: Option<String>,
 }
@@ -67,6 +69,9 @@ impl StreamTranslate for AnthropicPassthrough {
                 self.text_chars +=
                     len(&delta.text) + len(&delta.thinking) + len(&delta.partial_json);
             }
+            if parsed.kind == "message_delta" && parsed.usage.is_some() {
+                self.final_usage = true;
+            }
             if parsed.kind == "error" {
                 self.error = Some(parsed.error.map(|e| e.message).unwrap_or_default());
             }
@@ -82,8 +87,12 @@ impl StreamTranslate for AnthropicPassthrough {
         named_frame("error", &error_body(kind, message))
     }
 
+    /// Only the final count: a stream cut before `message_delta` is estimated from the
+    /// text seen instead (`message_start` reports just 1 output token).
     fn usage(&self) -> Option<Usage> {
-        self.usage.map(AnthropicUsage::to_usage)
+        self.usage
+            .filter(|_| self.final_usage)
+            .map(AnthropicUsage::to_usage)
     }
 
     fn text_chars(&self) -> usize {

@@ -17,10 +17,12 @@ pub struct RequestView {
     pub stream: bool,
     #[serde(default)]
     pub stream_options: Option<StreamOptions>,
-    /// The completion limit, for the billing reservation (`max_tokens` or
-    /// `max_completion_tokens`; Anthropic: `max_tokens`).
-    #[serde(default, alias = "max_completion_tokens")]
+    /// The completion limit, for the billing reservation (Anthropic: `max_tokens`).
+    #[serde(default)]
     pub max_tokens: Option<serde_json::Value>,
+    /// OpenAI's newer name for the limit; wins over `max_tokens` when both are set.
+    #[serde(default)]
+    pub max_completion_tokens: Option<serde_json::Value>,
     /// Sampling parameters, for traces.
     #[serde(default)]
     pub temperature: Option<serde_json::Value>,
@@ -38,7 +40,8 @@ pub struct StreamOptions {
 impl RequestView {
     /// The completion limit, if the client set a usable one.
     pub fn completion_limit(&self) -> Option<i64> {
-        self.max_tokens.as_ref().and_then(serde_json::Value::as_i64)
+        let limit = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_i64);
+        limit(&self.max_completion_tokens).or_else(|| limit(&self.max_tokens))
     }
 
     /// Whether the client itself asked for the final usage chunk.
@@ -232,6 +235,13 @@ mod tests {
         )?;
         assert!(view.stream && view.wants_usage());
         assert!(serde_json::from_slice::<RequestView>(br#"{"model":5}"#).is_err());
+        let view: RequestView =
+            serde_json::from_slice(br#"{"model":"m","max_tokens":10,"max_completion_tokens":20}"#)?;
+        assert_eq!(
+            view.completion_limit(),
+            Some(20),
+            "both set: the newer name wins"
+        );
         Ok(())
     }
 }

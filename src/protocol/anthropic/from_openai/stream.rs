@@ -210,8 +210,12 @@ impl StreamTranslate for StreamTranslator {
         openai_error_frame(message, kind)
     }
 
+    /// Only once `message_delta` brought the final count (it also sets the stop
+    /// reason); a stream cut before it is estimated from the text seen instead.
     fn usage(&self) -> Option<Usage> {
-        self.usage.map(AnthropicUsage::to_usage)
+        self.usage
+            .filter(|_| self.stop_reason.is_some())
+            .map(AnthropicUsage::to_usage)
     }
 
     fn text_chars(&self) -> usize {

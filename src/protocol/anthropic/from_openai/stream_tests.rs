@@ -287,7 +287,8 @@ fn cut_stream_gets_no_done() -> anyhow::Result<()> {
             .iter()
             .all(|f| f["choices"][0]["finish_reason"].is_null() && f != &json!("[DONE]"))
     );
-    assert_eq!(translator.usage().map(|u| u.prompt_tokens), Some(35));
+    // No final count arrived: no usage, so the relay estimates from the text seen.
+    assert_eq!(translator.usage(), None);
     assert_eq!(translator.text_chars(), 11);
     // The relay's own frame for the cut is in the OpenAI error shape.
     let frame = translator.error_frame("stream cut", "timeout");

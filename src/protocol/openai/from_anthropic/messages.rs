@@ -55,10 +55,12 @@ pub(super) fn messages(messages: Option<&Value>) -> Result<Vec<Value>, GatewayEr
     for (i, message) in list.iter().enumerate() {
         let field = format!("messages[{i}]");
         let role = message.get("role").and_then(Value::as_str);
-        if !matches!(role, Some("user" | "assistant")) {
+        // Claude Code puts `system` turns inside the conversation; OpenAI takes system
+        // messages anywhere, so they stay where they are.
+        if !matches!(role, Some("user" | "assistant" | "system")) {
             return Err(GatewayError::bad_param(
                 &format!("{field}.role"),
-                "role must be \"user\" or \"assistant\"",
+                "role must be \"user\", \"assistant\" or \"system\"",
             ));
         }
         let role = role.unwrap_or_default();
@@ -75,7 +77,14 @@ pub(super) fn messages(messages: Option<&Value>) -> Result<Vec<Value>, GatewayEr
                 ));
             }
         };
-        if role == "user" {
+        if role == "system" {
+            let texts = blocks
+                .iter()
+                .enumerate()
+                .map(|(j, block)| text_of(block, &format!("{field}.content[{j}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(json!({"role": "system", "content": texts.join("\n\n")}));
+        } else if role == "user" {
             user(blocks, &field, &tool_ids, &mut out)?;
         } else {
             assistant(blocks, &field, &mut tool_ids, &mut out)?;

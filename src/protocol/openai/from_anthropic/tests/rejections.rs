@@ -17,7 +17,7 @@ fn rejections_name_the_field() {
         (user(json!([])), "content"),
         (user(Value::Null), "content"),
         (
-            with_messages(json!([{"role": "system", "content": "x"}])),
+            with_messages(json!([{"role": "tool", "content": "x"}])),
             "role",
         ),
         (

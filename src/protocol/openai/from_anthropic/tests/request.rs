@@ -240,3 +240,21 @@ fn thinking_budget_becomes_reasoning_effort() {
         assert_eq!(translate(body)["reasoning_effort"], effort, "{thinking}");
     }
 }
+
+#[test]
+fn system_turns_inside_the_conversation_stay_in_place() {
+    // Claude Code sends these between user and assistant turns.
+    let chat = translate(with_messages(json!([
+        {"role": "user", "content": "hi"},
+        {"role": "system", "content": [{"type": "text", "text": "reminder"}, {"type": "text", "text": "two"}]},
+        {"role": "assistant", "content": "ok"},
+    ])));
+    assert_eq!(
+        chat["messages"],
+        json!([
+            {"role": "user", "content": "hi"},
+            {"role": "system", "content": "reminder\n\ntwo"},
+            {"role": "assistant", "content": "ok"},
+        ])
+    );
+}
