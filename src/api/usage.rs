@@ -14,7 +14,7 @@ use super::security::SessionAuth;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::error::{GatewayError, Result};
-use crate::store::{UsageBucket, UsageKey, UsageQuery};
+use crate::store::{BUCKET_BOUNDS_MS, BUCKETS, UsageGroup, UsageKey, UsageQuery};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -60,9 +60,11 @@ pub struct UsageRow {
     pub cost: i64,
     /// Requests with status 400 and above.
     pub errors: i64,
-    /// Median latency in ms (two significant digits).
+    /// Median latency in ms, estimated from 16 latency buckets (placed linearly within
+    /// its bucket: 25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000,
+    /// 10000, 20000, 60000 ms).
     pub p50_latency_ms: i64,
-    /// 95th percentile latency in ms (two significant digits).
+    /// 95th percentile latency in ms, estimated the same way.
     pub p95_latency_ms: i64,
 }
 
@@ -74,22 +76,28 @@ pub struct UsageReport {
     pub rows: Vec<UsageRow>,
 }
 
-/// A group's sums and its latency histogram (bucket, requests).
-type Group = (UsageBucket, Vec<(i64, i64)>);
-
-/// The latency below which `share` of the requests fall, from (bucket, count) pairs.
-fn percentile(buckets: &[(i64, i64)], share: f64) -> i64 {
-    let total: i64 = buckets.iter().map(|(_, n)| n).sum();
-    // Rank of the wanted request, 1-based; integer math keeps it exact.
-    let rank = ((total as f64) * share).ceil().max(1.0) as i64;
-    let mut seen = 0;
-    for (bucket, count) in buckets {
-        seen += count;
-        if seen >= rank {
-            return *bucket;
-        }
+/// The latency below which `share` of the requests fall, from bucket counts: found in
+/// its bucket, then placed linearly between the bucket's bounds.
+fn percentile(histogram: &[i64; BUCKETS], share: f64) -> i64 {
+    let total: i64 = histogram.iter().sum();
+    if total == 0 {
+        return 0;
     }
-    buckets.last().map_or(0, |(bucket, _)| *bucket)
+    let rank = ((total as f64) * share).ceil().max(1.0);
+    let mut before = 0.0;
+    for (i, count) in histogram.iter().enumerate() {
+        let count = *count as f64;
+        if before + count >= rank && count > 0.0 {
+            let lower = if i == 0 { 0 } else { BUCKET_BOUNDS_MS[i - 1] };
+            let Some(upper) = BUCKET_BOUNDS_MS.get(i) else {
+                return lower;
+            };
+            let within = (rank - before) / count;
+            return lower + ((upper - lower) as f64 * within).round() as i64;
+        }
+        before += count;
+    }
+    0
 }
 
 pub struct UsageApi;
@@ -148,43 +156,42 @@ impl UsageApi {
                 Some(auth.0.user_id)
             },
         };
-        // Add up the latency buckets of each (period, key) group.
-        let mut groups: BTreeMap<(i64, String), Group> = BTreeMap::new();
-        for b in state.logs.usage(&query).await? {
-            let (sum, histogram) = groups.entry((b.period, b.key.clone())).or_default();
-            histogram.push((b.bucket, b.requests));
-            sum.requests += b.requests;
-            sum.prompt_tokens = sum.prompt_tokens.saturating_add(b.prompt_tokens);
-            sum.completion_tokens = sum.completion_tokens.saturating_add(b.completion_tokens);
-            sum.cached_tokens = sum.cached_tokens.saturating_add(b.cached_tokens);
+        // A group may come in parts (rollup hours and the raw edges): add them up.
+        let mut groups: BTreeMap<(i64, String), (UsageGroup, [i64; BUCKETS])> = BTreeMap::new();
+        for part in state.logs.usage(&query).await? {
+            let (sum, histogram) = groups.entry((part.period, part.key.clone())).or_default();
+            for (count, add) in histogram.iter_mut().zip(part.buckets()) {
+                *count += add;
+            }
+            sum.requests += part.requests;
+            sum.prompt_tokens = sum.prompt_tokens.saturating_add(part.prompt_tokens);
+            sum.completion_tokens = sum.completion_tokens.saturating_add(part.completion_tokens);
+            sum.cached_tokens = sum.cached_tokens.saturating_add(part.cached_tokens);
             sum.cache_creation_tokens = sum
                 .cache_creation_tokens
-                .saturating_add(b.cache_creation_tokens);
-            sum.reasoning_tokens = sum.reasoning_tokens.saturating_add(b.reasoning_tokens);
-            sum.total_tokens = sum.total_tokens.saturating_add(b.total_tokens);
-            sum.cost = sum.cost.saturating_add(b.cost);
-            sum.errors += b.errors;
+                .saturating_add(part.cache_creation_tokens);
+            sum.reasoning_tokens = sum.reasoning_tokens.saturating_add(part.reasoning_tokens);
+            sum.total_tokens = sum.total_tokens.saturating_add(part.total_tokens);
+            sum.cost = sum.cost.saturating_add(part.cost);
+            sum.errors += part.errors;
         }
         let rows = groups
             .into_iter()
-            .map(|((period_index, key), (s, mut histogram))| {
-                histogram.sort_unstable();
-                UsageRow {
-                    period: (period_ms > 0)
-                        .then(|| state.clock.format_ms(period_index * period_ms - offset_ms)),
-                    p50_latency_ms: percentile(&histogram, 0.50),
-                    p95_latency_ms: percentile(&histogram, 0.95),
-                    key,
-                    requests: s.requests,
-                    prompt_tokens: s.prompt_tokens,
-                    completion_tokens: s.completion_tokens,
-                    cached_tokens: s.cached_tokens,
-                    cache_creation_tokens: s.cache_creation_tokens,
-                    reasoning_tokens: s.reasoning_tokens,
-                    total_tokens: s.total_tokens,
-                    cost: s.cost,
-                    errors: s.errors,
-                }
+            .map(|((period_index, key), (s, histogram))| UsageRow {
+                period: (period_ms > 0)
+                    .then(|| state.clock.format_ms(period_index * period_ms - offset_ms)),
+                p50_latency_ms: percentile(&histogram, 0.50),
+                p95_latency_ms: percentile(&histogram, 0.95),
+                key,
+                requests: s.requests,
+                prompt_tokens: s.prompt_tokens,
+                completion_tokens: s.completion_tokens,
+                cached_tokens: s.cached_tokens,
+                cache_creation_tokens: s.cache_creation_tokens,
+                reasoning_tokens: s.reasoning_tokens,
+                total_tokens: s.total_tokens,
+                cost: s.cost,
+                errors: s.errors,
             })
             .collect();
         Ok(Json(UsageReport {
@@ -197,14 +204,20 @@ impl UsageApi {
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::*;
 
     #[test]
     fn percentiles_from_buckets() {
-        let buckets = [(10, 50), (20, 45), (500, 5)];
-        assert_eq!(percentile(&buckets, 0.50), 10);
-        assert_eq!(percentile(&buckets, 0.95), 20);
-        assert_eq!(percentile(&buckets, 0.96), 500);
-        assert_eq!(percentile(&[], 0.5), 0);
+        let mut histogram = [0; BUCKETS];
+        histogram[0] = 50; // under 25 ms
+        histogram[1] = 45; // 25..50 ms
+        histogram[8] = 5; // 1000..1500 ms
+        assert_eq!(percentile(&histogram, 0.50), 25);
+        assert_eq!(percentile(&histogram, 0.95), 50);
+        assert_eq!(percentile(&histogram, 0.99), 1400);
+        assert_eq!(percentile(&[0; BUCKETS], 0.5), 0);
+        let mut slow = [0; BUCKETS];
+        slow[BUCKETS - 1] = 3;
+        assert_eq!(percentile(&slow, 0.5), 60_000);
     }
 }

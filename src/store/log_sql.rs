@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::pool::on_pool;
-use super::{LogFilter, LogStore, RequestLog, SqlStore, UsageBucket, UsageQuery};
+use super::{LogFilter, LogStore, RequestLog, SqlStore, UsageGroup, UsageQuery, rollup};
 use crate::error::Result;
 
 const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
@@ -66,6 +66,20 @@ impl LogStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            for ((hour, user_id, token_id, provider, model), cell) in rollup::cells(rows) {
+                let mut upsert = sqlx::query(sqlx::AssertSqlSafe(rollup::UPSERT.as_str()))
+                    .bind(hour)
+                    .bind(user_id)
+                    .bind(token_id)
+                    .bind(provider)
+                    .bind(model)
+                    .bind(cell.user_name)
+                    .bind(cell.token_name);
+                for value in cell.sums.into_iter().chain(cell.buckets) {
+                    upsert = upsert.bind(value);
+                }
+                upsert.execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             Ok(())
         })
@@ -102,19 +116,27 @@ impl LogStore for SqlStore {
         Ok(on_pool!(&self.pool, p => sqlx::query_as(sql).bind(request_id).fetch_optional(p).await)?)
     }
 
-    async fn usage(&self, q: &UsageQuery) -> Result<Vec<UsageBucket>> {
-        super::usage_sql::buckets(self, q).await
+    async fn usage(&self, q: &UsageQuery) -> Result<Vec<UsageGroup>> {
+        super::usage_sql::groups(self, q).await
     }
 
     async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64> {
         let sql = "DELETE FROM request_logs WHERE id IN \
                    (SELECT id FROM request_logs WHERE ts < $1 ORDER BY id LIMIT $2)";
-        Ok(on_pool!(&self.pool, p => sqlx::query(sql)
+        let deleted = on_pool!(&self.pool, p => sqlx::query(sql)
             .bind(before_ms)
             .bind(limit)
             .execute(p)
             .await
-            .map(|done| done.rows_affected()))?)
+            .map(|done| done.rows_affected()))?;
+        // The rollup of hours wholly before the cutoff goes with the rows.
+        let rollup = "DELETE FROM usage_hourly WHERE hour + 3600000 <= $1";
+        on_pool!(&self.pool, p => sqlx::query(rollup)
+            .bind(before_ms)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(deleted)
     }
 }
 

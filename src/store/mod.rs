@@ -8,6 +8,7 @@ mod log_sql;
 mod pool;
 mod price_sql;
 mod provider_sql;
+mod rollup;
 mod rows;
 mod usage_sql;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 use crate::error::Result;
 
 pub use pool::{SqlStore, connect, sqlite_path};
+pub use rollup::{BUCKET_BOUNDS_MS, BUCKETS};
 pub use rows::*;
 
 /// Providers, their keys and cached models.
@@ -112,8 +114,9 @@ pub trait LogStore: Send + Sync {
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()>;
     async fn list_logs(&self, filter: &LogFilter) -> Result<Vec<RequestLog>>;
     async fn get_log(&self, request_id: &str) -> Result<Option<RequestLog>>;
-    /// Token, cost and error sums of `/v1` requests per (period, key, latency bucket).
-    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageBucket>>;
+    /// Token, cost and error sums and latency buckets of `/v1` requests per (period,
+    /// key); a group may come in several parts (rollup and raw edges) to be added up.
+    async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageGroup>>;
     /// Deletes up to `limit` of the oldest rows older than `before_ms`; returns how many.
     async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64>;
 }

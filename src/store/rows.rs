@@ -218,13 +218,12 @@ pub struct UsageQuery {
     pub user_id: Option<i64>,
 }
 
-/// Sums over the requests of one (period, key, latency bucket) group.
+/// Sums over the `/v1` requests of one (period, key) group, with the request counts
+/// per latency bucket (`BUCKET_BOUNDS_MS`).
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
-pub struct UsageBucket {
+pub struct UsageGroup {
     pub period: i64,
     pub key: String,
-    /// The latency rounded down to two significant digits (ms).
-    pub bucket: i64,
     pub requests: i64,
     pub prompt_tokens: i64,
     pub completion_tokens: i64,
@@ -234,6 +233,31 @@ pub struct UsageBucket {
     pub total_tokens: i64,
     pub cost: i64,
     pub errors: i64,
+    pub b0: i64,
+    pub b1: i64,
+    pub b2: i64,
+    pub b3: i64,
+    pub b4: i64,
+    pub b5: i64,
+    pub b6: i64,
+    pub b7: i64,
+    pub b8: i64,
+    pub b9: i64,
+    pub b10: i64,
+    pub b11: i64,
+    pub b12: i64,
+    pub b13: i64,
+    pub b14: i64,
+    pub b15: i64,
+}
+
+impl UsageGroup {
+    pub fn buckets(&self) -> [i64; 16] {
+        [
+            self.b0, self.b1, self.b2, self.b3, self.b4, self.b5, self.b6, self.b7, self.b8,
+            self.b9, self.b10, self.b11, self.b12, self.b13, self.b14, self.b15,
+        ]
+    }
 }
 
 /// Fields an admin replaces on a user (`password_hash` only when a new one is set).

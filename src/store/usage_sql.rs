@@ -1,60 +1,117 @@
-//! Usage aggregates over the request log in one scan: sums per (period, key, latency
-//! bucket), the latency rounded down to two significant digits.
-//! Only `/v1` requests (rows with a token) count. Sums are cast to BIGINT because
-//! PostgreSQL sums BIGINTs as NUMERIC.
+//! Usage aggregates: whole hours come from the `usage_hourly` rollup, the partial hours
+//! at the edges of the range from the request log itself, so any range is exact and
+//! a range of months reads a few thousand rows. Only `/v1` requests count. Sums are
+//! cast to BIGINT because PostgreSQL sums BIGINTs as NUMERIC.
 
 use super::pool::on_pool;
-use super::{SqlStore, UsageBucket, UsageKey, UsageQuery};
+use super::rollup::{BUCKETS, SUM_COLUMNS, bucket_sql};
+use super::{SqlStore, UsageGroup, UsageKey, UsageQuery};
 use crate::error::Result;
 
+const HOUR_MS: i64 = 3_600_000;
+
+/// Where a group's rows come from.
+#[derive(Clone, Copy)]
+enum Source {
+    Rollup,
+    Log,
+}
+
 /// The key expression per grouping (fixed strings, never user input).
-fn key_sql(key: UsageKey) -> &'static str {
-    match key {
-        UsageKey::Model => "COALESCE(provider || '/' || upstream_model, requested_model, '')",
-        UsageKey::Provider => "COALESCE(provider, '')",
-        UsageKey::User => "COALESCE(user_name, '')",
-        UsageKey::Token => "COALESCE(token_name, '')",
+fn key_sql(key: UsageKey, source: Source) -> &'static str {
+    match (key, source) {
+        (UsageKey::Model, Source::Rollup) => {
+            "CASE WHEN provider = '' THEN '' ELSE provider || '/' || model END"
+        }
+        (UsageKey::Model, Source::Log) => {
+            "CASE WHEN provider IS NULL THEN '' ELSE provider || '/' || COALESCE(upstream_model, '') END"
+        }
+        (UsageKey::Provider, _) => "COALESCE(provider, '')",
+        (UsageKey::User, _) => "COALESCE(user_name, '')",
+        (UsageKey::Token, _) => "COALESCE(token_name, '')",
     }
 }
 
-/// The period index: rows in the same local day (or hour) share it; 0 without periods.
-const PERIOD_SQL: &str = "CASE WHEN $3 > 0 THEN (ts + $4) / $3 ELSE 0 END";
+fn select_sql(key: UsageKey, source: Source) -> String {
+    let (time, table, sums, buckets) = match source {
+        Source::Rollup => (
+            "hour",
+            "usage_hourly",
+            SUM_COLUMNS
+                .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+                .join(", "),
+            (0..BUCKETS)
+                .map(|i| format!("CAST(SUM(b{i}) AS BIGINT) AS b{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Source::Log => {
+            let bucket = bucket_sql();
+            (
+                "ts",
+                "request_logs",
+                "COUNT(*) AS requests, CAST(SUM(prompt_tokens) AS BIGINT) AS prompt_tokens, \
+                 CAST(SUM(completion_tokens) AS BIGINT) AS completion_tokens, \
+                 CAST(SUM(cached_tokens) AS BIGINT) AS cached_tokens, \
+                 CAST(SUM(cache_creation_tokens) AS BIGINT) AS cache_creation_tokens, \
+                 CAST(SUM(reasoning_tokens) AS BIGINT) AS reasoning_tokens, \
+                 CAST(SUM(total_tokens) AS BIGINT) AS total_tokens, \
+                 CAST(SUM(cost) AS BIGINT) AS cost, \
+                 CAST(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS BIGINT) AS errors"
+                    .to_string(),
+                (0..BUCKETS)
+                    .map(|i| format!("CAST(SUM(CASE WHEN {bucket} = {i} THEN 1 ELSE 0 END) AS BIGINT) AS b{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        }
+    };
+    let only_usage = match source {
+        Source::Rollup => "",
+        Source::Log => "AND token_id IS NOT NULL AND user_id IS NOT NULL",
+    };
+    format!(
+        "SELECT CASE WHEN $3 > 0 THEN ({time} + $4) / $3 ELSE 0 END AS period, {key} AS key, \
+         {sums}, {buckets} FROM {table} WHERE {time} >= $1 AND {time} < $2 {only_usage} \
+         AND ($5 IS NULL OR user_id = $5) GROUP BY 1, 2",
+        key = key_sql(key, source)
+    )
+}
 
-const WHERE_SQL: &str =
-    "WHERE ts >= $1 AND ts < $2 AND token_id IS NOT NULL AND ($5 IS NULL OR user_id = $5)";
-
-/// Latency rounded down to two significant digits.
-const BUCKET_SQL: &str = "CASE WHEN latency_ms < 100 THEN latency_ms \
-    WHEN latency_ms < 1000 THEN latency_ms / 10 * 10 \
-    WHEN latency_ms < 10000 THEN latency_ms / 100 * 100 \
-    WHEN latency_ms < 100000 THEN latency_ms / 1000 * 1000 \
-    ELSE latency_ms / 10000 * 10000 END";
-
-/// One scan: sums per (period, key, latency bucket); the caller adds up the buckets of
-/// a group for its totals and reads its percentiles from them.
-pub(super) async fn buckets(store: &SqlStore, q: &UsageQuery) -> Result<Vec<UsageBucket>> {
-    let key = key_sql(q.key);
-    let sql = format!(
-        "SELECT {PERIOD_SQL} AS period, {key} AS key, {BUCKET_SQL} AS bucket, \
-         COUNT(*) AS requests, \
-         CAST(COALESCE(SUM(prompt_tokens), 0) AS BIGINT) AS prompt_tokens, \
-         CAST(COALESCE(SUM(completion_tokens), 0) AS BIGINT) AS completion_tokens, \
-         CAST(COALESCE(SUM(cached_tokens), 0) AS BIGINT) AS cached_tokens, \
-         CAST(COALESCE(SUM(cache_creation_tokens), 0) AS BIGINT) AS cache_creation_tokens, \
-         CAST(COALESCE(SUM(reasoning_tokens), 0) AS BIGINT) AS reasoning_tokens, \
-         CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS total_tokens, \
-         CAST(COALESCE(SUM(cost), 0) AS BIGINT) AS cost, \
-         CAST(COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0) AS BIGINT) AS errors \
-         FROM request_logs {WHERE_SQL} GROUP BY 1, 2, 3"
-    );
+async fn query(
+    store: &SqlStore,
+    q: &UsageQuery,
+    source: Source,
+    from: i64,
+    to: i64,
+) -> Result<Vec<UsageGroup>> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    let sql = select_sql(q.key, source);
     Ok(
         on_pool!(&store.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(q.from_ms)
-        .bind(q.to_ms)
+        .bind(from)
+        .bind(to)
         .bind(q.period_ms)
         .bind(q.offset_ms)
         .bind(q.user_id)
         .fetch_all(p)
         .await)?,
     )
+}
+
+/// Groups over `[from, to)`: rollup for the whole hours, the log for the edges. With
+/// hour or day periods every whole hour falls in exactly one period, so the parts of
+/// a group add up exactly.
+pub(super) async fn groups(store: &SqlStore, q: &UsageQuery) -> Result<Vec<UsageGroup>> {
+    let first_hour = (q.from_ms + HOUR_MS - 1).div_euclid(HOUR_MS) * HOUR_MS;
+    let end_hour = q.to_ms.div_euclid(HOUR_MS) * HOUR_MS;
+    if first_hour >= end_hour {
+        return query(store, q, Source::Log, q.from_ms, q.to_ms).await;
+    }
+    let mut groups = query(store, q, Source::Rollup, first_hour, end_hour).await?;
+    groups.extend(query(store, q, Source::Log, q.from_ms, first_hour).await?);
+    groups.extend(query(store, q, Source::Log, end_hour, q.to_ms).await?);
+    Ok(groups)
 }

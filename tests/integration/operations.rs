@@ -174,3 +174,111 @@ async fn retention_deletes_exactly_the_old_rows() -> TestResult {
     assert_eq!(old_left, 0);
     Ok(())
 }
+
+#[tokio::test]
+async fn usage_over_rollup_hours_and_raw_edges_adds_up_exactly() -> TestResult {
+    let app = TestApp::start().await?;
+    let admin = app.admin().await?;
+    let hour = 3_600_000;
+    let now = gateway::clock::Clock::now_ms();
+    // 600 rows over the last 10 hours, two tokens, latencies 10..3000 ms.
+    let rows: Vec<gateway::store::RequestLog> = (0..600i64)
+        .map(|i| gateway::store::RequestLog {
+            ts: now - 10 * hour + i * (10 * hour / 600),
+            request_id: format!("seed-{i}"),
+            request_type: "chat".into(),
+            provider: Some("p".into()),
+            upstream_model: Some(if i % 2 == 0 { "a" } else { "b" }.into()),
+            user_id: Some(1),
+            user_name: Some("admin".into()),
+            token_id: Some(1 + i % 2),
+            token_name: Some(format!("t{}", i % 2)),
+            status: if i % 10 == 0 { 500 } else { 200 },
+            prompt_tokens: i,
+            completion_tokens: 2 * i,
+            total_tokens: 3 * i,
+            cost: i % 7,
+            latency_ms: 10 + (i * 5) % 3000,
+            ..Default::default()
+        })
+        .collect();
+    // Written in batches, as the log writer does, so the rollup is folded batch by batch.
+    for batch in rows.chunks(64) {
+        app.server.state.logs.insert_logs(batch).await?;
+    }
+    let clock = app.server.state.clock;
+    // A range that starts and ends mid-hour: rollup for the middle, raw rows at the edges.
+    let from = clock
+        .format_ms(now - 9 * hour - hour / 3)
+        .replace(' ', "%20");
+    let to = clock.format_ms(now - hour / 2).replace(' ', "%20");
+    let (status, report) = app
+        .send(
+            "GET",
+            &format!("/usage?period=all&group_by=model&from={from}&to={to}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(status, 200, "{report}");
+    let from_ms = clock
+        .parse_text(&from.replace("%20", " "))
+        .unwrap_or_default();
+    let to_ms = clock
+        .parse_text(&to.replace("%20", " "))
+        .unwrap_or_default();
+    for model in ["a", "b"] {
+        let expected: Vec<&gateway::store::RequestLog> = rows
+            .iter()
+            .filter(|r| {
+                r.ts >= from_ms && r.ts < to_ms && r.upstream_model.as_deref() == Some(model)
+            })
+            .collect();
+        let row = report["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["key"] == format!("p/{model}"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(row["requests"], expected.len() as i64, "{model}: {report}");
+        assert_eq!(
+            row["prompt_tokens"],
+            expected.iter().map(|r| r.prompt_tokens).sum::<i64>()
+        );
+        assert_eq!(row["cost"], expected.iter().map(|r| r.cost).sum::<i64>());
+        assert_eq!(
+            row["errors"],
+            expected.iter().filter(|r| r.status >= 400).count() as i64
+        );
+        let mut latencies: Vec<i64> = expected.iter().map(|r| r.latency_ms).collect();
+        latencies.sort_unstable();
+        let true_p50 = latencies[latencies.len() / 2];
+        let p50 = row["p50_latency_ms"].as_i64().unwrap_or(-1);
+        assert!(
+            (p50 - true_p50).abs() <= 500,
+            "p50 {p50} near {true_p50} (bucket width)"
+        );
+    }
+    // Per hour, per token: every hour's requests add up to the total.
+    let (_, hourly) = app
+        .send(
+            "GET",
+            &format!("/usage?period=hour&group_by=token&from={from}&to={to}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    let total: i64 = hourly["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["requests"].as_i64())
+        .sum();
+    let expected = rows
+        .iter()
+        .filter(|r| r.ts >= from_ms && r.ts < to_ms)
+        .count() as i64;
+    assert_eq!(total, expected);
+    Ok(())
+}
