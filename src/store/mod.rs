@@ -8,6 +8,7 @@ mod log_sql;
 mod pool;
 mod price_sql;
 mod provider_sql;
+mod query;
 mod rollup;
 mod rows;
 mod usage_sql;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 use crate::error::Result;
 
 pub use pool::{SqlStore, connect, sqlite_path};
+pub use query::*;
 pub use rollup::{BUCKET_BOUNDS_MS, BUCKETS};
 pub use rows::*;
 

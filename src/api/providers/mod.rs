@@ -1,8 +1,12 @@
 //! `/providers`: create, list, read, replace and delete upstream providers.
 
+mod types;
+
+use types::{Provider, ProviderCreated, ProviderInput};
+
+use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::body::JsonBody;
@@ -12,91 +16,6 @@ use crate::app::AppState;
 use crate::error::{GatewayError, Result};
 use crate::store::{ProviderFields, ProviderRow};
 use poem::web::Data;
-
-/// A provider as written by the admin (`POST` creates, `PUT` replaces).
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-#[oai(example)]
-pub struct ProviderInput {
-    /// Unique name; clients address its models as `name/model`. Letters, digits, `-`,
-    /// `_` and `.`.
-    #[oai(validator(pattern = r"^[A-Za-z0-9._-]{1,64}$"))]
-    pub name: String,
-    /// Wire protocol of the upstream.
-    pub api_type: ApiType,
-    /// Base URL without the `/v1/...` path, e.g. `https://api.openai.com`.
-    #[oai(validator(max_length = 2048))]
-    pub base_url: String,
-    /// Path of the models endpoint, default `/v1/models`.
-    pub models_path: Option<String>,
-    /// Key pool strategy, default `first`.
-    pub key_strategy: Option<PoolStrategy>,
-    /// Default true.
-    pub enabled: Option<bool>,
-    /// Higher is tried first when several providers serve a model; default 0.
-    pub priority: Option<i64>,
-    /// Weighted choice among providers of equal priority; default 1.
-    #[oai(validator(minimum(value = "0")))]
-    pub weight: Option<i64>,
-    /// Overrides `upstream.first_byte_timeout_ms` for this provider.
-    #[oai(validator(minimum(value = "1")))]
-    pub first_byte_timeout_ms: Option<i64>,
-    /// Overrides `upstream.idle_timeout_ms` for this provider.
-    #[oai(validator(minimum(value = "1")))]
-    pub idle_timeout_ms: Option<i64>,
-    /// Overrides `upstream.total_timeout_ms` for this provider.
-    #[oai(validator(minimum(value = "1")))]
-    pub total_timeout_ms: Option<i64>,
-}
-
-impl poem_openapi::types::Example for ProviderInput {
-    fn example() -> Self {
-        ProviderInput {
-            name: "openai".into(),
-            api_type: ApiType::Openai,
-            base_url: "https://api.openai.com".into(),
-            models_path: None,
-            key_strategy: Some(PoolStrategy::RoundRobin),
-            enabled: None,
-            priority: None,
-            weight: None,
-            first_byte_timeout_ms: None,
-            idle_timeout_ms: None,
-            total_timeout_ms: None,
-        }
-    }
-}
-
-/// A provider as stored.
-#[derive(Debug, Clone, Object)]
-pub struct Provider {
-    pub id: i64,
-    pub name: String,
-    pub api_type: ApiType,
-    pub base_url: String,
-    pub models_path: String,
-    pub key_strategy: PoolStrategy,
-    pub enabled: bool,
-    pub priority: i64,
-    pub weight: i64,
-    /// Per-provider timeout overrides (absent: the config file's values).
-    pub first_byte_timeout_ms: Option<i64>,
-    pub idle_timeout_ms: Option<i64>,
-    pub total_timeout_ms: Option<i64>,
-    /// Number of keys in its pool.
-    pub key_count: i64,
-    /// Number of cached models.
-    pub model_count: i64,
-    /// Display timezone, `2025-09-26 15:10:50`.
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(ApiResponse)]
-enum ProviderCreated {
-    /// The provider was created.
-    #[oai(status = 201)]
-    Created(Json<Provider>),
-}
 
 impl ProviderInput {
     fn into_fields(self) -> Result<ProviderFields> {
