@@ -1,6 +1,7 @@
 //! The `gateway` command: `serve` (default) runs the gateway, `openapi` prints the
 //! OpenAPI document.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,8 +31,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
-        println!("{}", gateway::api::openapi_json());
-        return ExitCode::SUCCESS;
+        // A closed pipe (`gateway openapi | head`) is not an error worth a panic.
+        let mut out = std::io::stdout().lock();
+        return match writeln!(out, "{}", gateway::api::openapi_json()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("gateway: cannot write the document: {err}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let config = match Config::load(&cli.config) {
         Ok(config) => config,
