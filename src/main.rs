@@ -29,6 +29,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    return_large_buffers_to_the_os();
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
         // A closed pipe (`gateway openapi | head`) is not an error worth a panic.
@@ -71,6 +72,20 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Allocations of 1 MiB and more (argon2's 19 MiB working memory at each login) go
+/// straight to the OS and back, instead of staying in glibc's heap after use.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_buffers_to_the_os() {
+    // SAFETY: `mallopt` only sets a glibc allocator tunable; it is called once, before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_buffers_to_the_os() {}
 
 async fn serve(config: Config) -> Result<(), GatewayError> {
     let telemetry = gateway::telemetry::init(Clock::new(config.timezone), &config.telemetry)?;

@@ -78,6 +78,16 @@ pub fn random_alphanumeric(len: usize) -> String {
         .collect()
 }
 
+/// A request id: 24 alphanumeric characters from a fast thread-local generator (ids
+/// only need to be unique, not secret).
+pub fn request_id() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
+}
+
 /// A new gateway token key: `sk-` and 48 random alphanumeric characters.
 pub fn new_token_key() -> String {
     format!("sk-{}", random_alphanumeric(48))

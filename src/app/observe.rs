@@ -56,7 +56,7 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
     let started = Instant::now();
     let ts = Clock::now_ms();
     let quiet = is_quiet_path(req.uri().path());
-    let id = crate::accounts::random_alphanumeric(24);
+    let id = crate::accounts::request_id();
     let method = req.method().to_string();
     let span = if quiet {
         Span::none()

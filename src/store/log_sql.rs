@@ -8,49 +8,55 @@ use super::pool::on_pool;
 use super::{LogFilter, LogStore, RequestLog, SqlStore, UsageGroup, UsageQuery, rollup};
 use crate::error::Result;
 
-const INSERT_LOG: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
+const INSERT_LOGS: &str = "INSERT INTO request_logs (ts, time, request_id, request_type, method, \
     path, requested_model, upstream_model, provider, provider_key, user_name, token_name, \
     status, prompt_tokens, completion_tokens, total_tokens, cached_tokens, reasoning_tokens, \
     cost, latency_ms, ttfb_ms, error, user_id, token_id, usage_estimated, cache_creation_tokens, \
-    reserved) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)";
+    reserved) ";
+
+/// Rows per INSERT statement: 27 values each, well under SQLite's and PostgreSQL's limits
+/// on bound values.
+const ROWS_PER_INSERT: usize = 500;
 
 #[async_trait]
 impl LogStore for SqlStore {
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()> {
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await?;
-            for r in rows {
-                sqlx::query(INSERT_LOG)
-                    .bind(r.ts)
-                    .bind(r.time.as_str())
-                    .bind(r.request_id.as_str())
-                    .bind(r.request_type.as_str())
-                    .bind(r.method.as_str())
-                    .bind(r.path.as_str())
-                    .bind(r.requested_model.as_deref())
-                    .bind(r.upstream_model.as_deref())
-                    .bind(r.provider.as_deref())
-                    .bind(r.provider_key.as_deref())
-                    .bind(r.user_name.as_deref())
-                    .bind(r.token_name.as_deref())
-                    .bind(r.status)
-                    .bind(r.prompt_tokens)
-                    .bind(r.completion_tokens)
-                    .bind(r.total_tokens)
-                    .bind(r.cached_tokens)
-                    .bind(r.reasoning_tokens)
-                    .bind(r.cost)
-                    .bind(r.latency_ms)
-                    .bind(r.ttfb_ms)
-                    .bind(r.error.as_deref())
-                    .bind(r.user_id)
-                    .bind(r.token_id)
-                    .bind(r.usage_estimated)
-                    .bind(r.cache_creation_tokens)
-                    .bind(r.reserved)
-                    .execute(&mut *tx)
-                    .await?;
+            // One multi-row INSERT per chunk: far fewer round trips than a row each.
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::new(INSERT_LOGS);
+                insert.push_values(chunk, |mut values, r| {
+                    values
+                        .push_bind(r.ts)
+                        .push_bind(r.time.as_str())
+                        .push_bind(r.request_id.as_str())
+                        .push_bind(r.request_type.as_str())
+                        .push_bind(r.method.as_str())
+                        .push_bind(r.path.as_str())
+                        .push_bind(r.requested_model.as_deref())
+                        .push_bind(r.upstream_model.as_deref())
+                        .push_bind(r.provider.as_deref())
+                        .push_bind(r.provider_key.as_deref())
+                        .push_bind(r.user_name.as_deref())
+                        .push_bind(r.token_name.as_deref())
+                        .push_bind(r.status)
+                        .push_bind(r.prompt_tokens)
+                        .push_bind(r.completion_tokens)
+                        .push_bind(r.total_tokens)
+                        .push_bind(r.cached_tokens)
+                        .push_bind(r.reasoning_tokens)
+                        .push_bind(r.cost)
+                        .push_bind(r.latency_ms)
+                        .push_bind(r.ttfb_ms)
+                        .push_bind(r.error.as_deref())
+                        .push_bind(r.user_id)
+                        .push_bind(r.token_id)
+                        .push_bind(r.usage_estimated)
+                        .push_bind(r.cache_creation_tokens)
+                        .push_bind(r.reserved);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
             for (user_id, cost) in sum_costs(rows, |r| r.user_id) {
                 sqlx::query("UPDATE users SET balance = balance - $1 WHERE id = $2")

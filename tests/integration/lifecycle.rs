@@ -43,6 +43,9 @@ async fn admin_calls_are_logged_with_their_request_type() -> TestResult {
     app.send("DELETE", "/providers/p/keys/999", Some(&admin), None)
         .await?;
     app.send("GET", "/v1/models", Some(&sk), None).await?;
+    // The writer keeps queue order: once the last call's row is there, all are.
+    app.wait_logs(&admin, 1, |r| r["request_type"] == "models_list")
+        .await?;
     let rows = app
         .wait_logs(&admin, 5, |r| r["request_type"] != "logs_list")
         .await?;
