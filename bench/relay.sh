@@ -5,7 +5,8 @@
 # latency, the latency the gateway adds, and the gateway's RSS at rest and under load.
 #
 # Usage: bash bench/relay.sh
-# Environment: DURATION (seconds per measured point, default 10), WARMUP (seconds of
+# Environment: TELEMETRY=1 (export every trace, sampling 1.0, to an OTLP/HTTP receiver
+# the script runs), DURATION (seconds per measured point, default 10), WARMUP (seconds of
 # unmeasured load before each point, default 2), THREADS64 (wrk threads at c=64,
 # default 1), SKIP_BUILD=1 (use the binaries already in target/release), GATEWAY_BIN and
 # MOCK_BIN (the binaries to run, default target/release/gateway and mock-upstream).
@@ -67,6 +68,37 @@ for _ in $(seq 100); do grep -q listening "$work/mock.out" && break; sleep 0.1; 
 mock_addr="$(sed -n 's/^listening on //p' "$work/mock.out")"
 [ -n "$mock_addr" ] || { say "mock-upstream did not start"; cat "$work/mock.out" >&2; exit 1; }
 
+# --- OTLP receiver (TELEMETRY=1): accepts and counts trace exports ------------------------
+telemetry_toml=""
+if [ "${TELEMETRY:-0}" = 1 ]; then
+  otlp_port="$(free_port)"
+  python3 - "$otlp_port" "$work/otlp.count" >"$work/otlp.out" 2>&1 <<'PY' &
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+port, count_file = int(sys.argv[1]), sys.argv[2]
+received = [0, 0]
+class Receiver(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        received[0] += 1
+        received[1] += len(body)
+        with open(count_file, "w") as f:
+            f.write(f"{received[0]} exports, {received[1]} bytes\n")
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+ThreadingHTTPServer(("127.0.0.1", port), Receiver).serve_forever()
+PY
+  pids+=("$!")
+  telemetry_toml="[telemetry]
+otlp_endpoint = \"http://127.0.0.1:$otlp_port/v1/traces\"
+sampling_ratio = 1.0"
+  say "telemetry on: traces exported to 127.0.0.1:$otlp_port"
+fi
+
 # --- gateway -------------------------------------------------------------------------------
 port="$(free_port)"
 gw="http://127.0.0.1:$port"
@@ -78,6 +110,7 @@ listen = "127.0.0.1:$port"
 url = "sqlite://$work/gateway.db"
 [admin]
 password = "$admin_password"
+$telemetry_toml
 TOML
 RUST_LOG=warn "$gateway_bin" --config "$work/config.toml" >"$work/gateway.out" 2>&1 &
 gw_pid=$!
@@ -242,3 +275,6 @@ printf '\nrequest log: %s rows for %s requests that completed (more rows than re
 printf 'wrk does not count those in flight when a run ends); the log writer needed %s s\n' \
   "$drain_seconds"
 printf 'after the load to catch up.\n'
+if [ -f "$work/otlp.count" ]; then
+  printf '\ntraces received by the OTLP receiver: %s\n' "$(cat "$work/otlp.count")"
+fi

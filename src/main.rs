@@ -97,7 +97,7 @@ async fn serve(config: Config) -> Result<(), GatewayError> {
     let served = server.wait().await;
     telemetry.shutdown().await;
     served?;
-    tracing::info!("gateway stopped; request logs and traces flushed");
+    tracing::info!("gateway stopped; request logs flushed");
     Ok(())
 }
 

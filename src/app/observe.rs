@@ -96,7 +96,8 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         resp.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     let status = resp.status();
-    if !span.is_disabled() {
+    // Relayed requests describe their own spans (the relay knows the stream's outcome).
+    if !span.is_disabled() && resp.data::<LoggedByHandler>().is_none() {
         span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
         if let Some(operation) = operation {
             span.set_attribute("gateway.request_type", operation.to_string());

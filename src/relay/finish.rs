@@ -15,6 +15,7 @@ use crate::store::RequestLog;
 use crate::telemetry::trace::{self, ResponseMeta};
 use opentelemetry::KeyValue;
 use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// Status recorded when the client disconnected before the answer ended.
 pub const CLIENT_CLOSED: u16 = 499;
@@ -246,6 +247,9 @@ fn end_trace(trace: Trace, row: &RequestLog) {
     if let Some(model) = trace.answer.model.clone() {
         attributes.push(KeyValue::new("gen_ai.response.model", model));
     }
+    trace
+        .server
+        .set_attribute("http.response.status_code", row.status);
     for span in [&trace.server, &trace.client] {
         trace::set_all(span, attributes.clone());
         if !trace.answer.finish_reasons.is_empty() {

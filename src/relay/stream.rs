@@ -87,6 +87,11 @@ impl Relay {
                 kind,
                 message,
             } => {
+                metrics::upstream_error(match (status, self.translate.upstream_error()) {
+                    (504, _) => "stream_timeout",
+                    (_, Some(_)) => "stream_error",
+                    _ => "stream_cut",
+                });
                 // An upstream error event was already forwarded in the client's shape.
                 if self.translate.upstream_error().is_none() {
                     self.pending

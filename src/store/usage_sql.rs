@@ -101,10 +101,14 @@ async fn query(
     )
 }
 
-/// Groups over `[from, to)`: rollup for the whole hours, the log for the edges. With
-/// hour or day periods every whole hour falls in exactly one period, so the parts of
-/// a group add up exactly.
+/// Groups over `[from, to)`: rollup for the whole hours, the log for the edges. With a
+/// display timezone a whole number of hours from UTC, every rollup hour falls in
+/// exactly one hour or day period, so the parts of a group add up exactly; with a
+/// half-hour offset (+05:30) rollup hours straddle periods, so the log is read instead.
 pub(super) async fn groups(store: &SqlStore, q: &UsageQuery) -> Result<Vec<UsageGroup>> {
+    if q.period_ms > 0 && q.offset_ms % HOUR_MS != 0 {
+        return query(store, q, Source::Log, q.from_ms, q.to_ms).await;
+    }
     let first_hour = (q.from_ms + HOUR_MS - 1).div_euclid(HOUR_MS) * HOUR_MS;
     let end_hour = q.to_ms.div_euclid(HOUR_MS) * HOUR_MS;
     if first_hour >= end_hour {
