@@ -39,6 +39,8 @@ mod request_tests;
 mod response_tests;
 #[cfg(test)]
 mod stream_tests;
+#[cfg(test)]
+mod tool_request_tests;
 
 use serde_json::Value;
 
