@@ -220,7 +220,10 @@ mod tests {
                 self.failures.fetch_sub(1, Ordering::SeqCst);
                 return Err(GatewayError::Internal("database unreachable".into()));
             }
-            self.kept.lock().map_err(|_| GatewayError::Internal("poisoned".into()))?.extend_from_slice(rows);
+            self.kept
+                .lock()
+                .map_err(|_| GatewayError::Internal("poisoned".into()))?
+                .extend_from_slice(rows);
             Ok(())
         }
         async fn list_logs(&self, _: &LogFilter) -> Result<Vec<RequestLog>> {
@@ -239,7 +242,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn rows_wait_out_a_database_outage() {
-        let store = Arc::new(Flaky { failures: AtomicUsize::new(20), kept: Mutex::new(Vec::new()) });
+        let store = Arc::new(Flaky {
+            failures: AtomicUsize::new(20),
+            kept: Mutex::new(Vec::new()),
+        });
         let settings = LogWriterSettings {
             queue_capacity: 8,
             batch_size: 4,
@@ -249,7 +255,10 @@ mod tests {
         let writer = LogWriter::start(store.clone(), settings);
         let sink = writer.sink();
         for i in 0..30 {
-            sink.send(RequestLog { request_id: format!("r{i}"), ..RequestLog::default() });
+            sink.send(RequestLog {
+                request_id: format!("r{i}"),
+                ..RequestLog::default()
+            });
         }
         // 20 failures with backoff (paused clock), then every row arrives.
         tokio::time::sleep(Duration::from_secs(120)).await;

@@ -113,7 +113,14 @@ impl SnapshotCell {
         let providers = store.list_providers().await?;
         let mut keys_by_provider: HashMap<i64, Vec<PoolKey>> = HashMap::new();
         for key in store.list_keys(None).await? {
-            let secret = vault.open_value(&key.key_value)?;
+            // One key that cannot be decrypted must not take the others down with it.
+            let secret = match vault.open_value(&key.key_value) {
+                Ok(secret) => secret,
+                Err(err) => {
+                    tracing::error!(key_id = key.id, %err, "provider key skipped");
+                    continue;
+                }
+            };
             keys_by_provider
                 .entry(key.provider_id)
                 .or_default()
@@ -136,7 +143,8 @@ impl SnapshotCell {
                 let view = ProviderView {
                     keys: keys_by_provider.remove(&row.id).unwrap_or_default(),
                     models: models_by_provider.remove(&row.id).unwrap_or_default(),
-                    next_key: AtomicUsize::new(0),
+                    // A random start, so reloads do not send every round to key 0 first.
+                    next_key: AtomicUsize::new(rand::random::<u16>().into()),
                     row,
                 };
                 (view.row.name.clone(), Arc::new(view))

@@ -50,6 +50,11 @@ enum LoggedOut {
     Done,
 }
 
+/// An argon2 hash nobody's password matches, for unknown usernames.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::accounts::hash_password(&random_alphanumeric(32)).unwrap_or_default()
+});
+
 pub struct AuthApi;
 
 #[OpenApi(tag = "ApiTags::Auth")]
@@ -70,17 +75,19 @@ impl AuthApi {
                 "too many failed logins for this user; try again in {seconds} seconds"
             )));
         }
+        // Counted as failed before the (slow) check, so parallel guesses hit the limit
+        // too; a success clears it.
+        state.limiter.record_failure(&username);
         let user = state.store.get_user_by_name(&username).await?;
         let password = body.0.password;
+        // Unknown users are checked against a dummy hash: both answers take as long.
         let hash = user
             .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_default();
+            .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
         let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|err| GatewayError::Internal(format!("password check failed: {err}")))?;
         let Some(user) = user.filter(|u| verified && u.enabled) else {
-            state.limiter.record_failure(&username);
             return Err(denied());
         };
         state.limiter.record_success(&username);

@@ -36,6 +36,14 @@ fn status_class(text: Option<&str>) -> Result<Option<i64>> {
     .transpose()
 }
 
+/// Users never see which provider key served them (not even masked).
+fn for_caller(mut row: RequestLog, admin: bool) -> RequestLog {
+    if !admin {
+        row.provider_key = None;
+    }
+    row
+}
+
 pub struct LogApi;
 
 #[OpenApi(tag = "ApiTags::Logs")]
@@ -89,7 +97,14 @@ impl LogApi {
             before_id: before_id.0,
             limit,
         };
-        let items = state.logs.list_logs(&filter).await?;
+        let admin = auth.0.is_admin();
+        let items: Vec<RequestLog> = state
+            .logs
+            .list_logs(&filter)
+            .await?
+            .into_iter()
+            .map(|row| for_caller(row, admin))
+            .collect();
         let next_cursor = next_cursor(items.iter().map(|r| r.id), items.len(), limit);
         Ok(Json(LogPage { items, next_cursor }))
     }
@@ -107,7 +122,7 @@ impl LogApi {
             .get_log(&request_id.0)
             .await?
             .filter(|row| auth.0.is_admin() || row.user_id == Some(auth.0.user_id))
-            .map(Json)
+            .map(|row| Json(for_caller(row, auth.0.is_admin())))
             .ok_or_else(|| {
                 GatewayError::NotFound(format!("no log row for request `{}`", request_id.0))
             })

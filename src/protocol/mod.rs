@@ -47,6 +47,10 @@ pub trait StreamTranslate: Send {
     fn error_frame(&self, message: &str, kind: &str) -> Bytes;
     /// Usage reported by the upstream so far.
     fn usage(&self) -> Option<Usage>;
+    /// Whether `usage` is partly estimated (a stream cut before its final count).
+    fn usage_estimated(&self) -> bool {
+        false
+    }
     /// Characters of generated text seen, for an estimate when no usage arrives.
     fn text_chars(&self) -> usize;
     /// An error the upstream reported inside the stream (Anthropic `error` event).

@@ -33,6 +33,9 @@ const DROPPED_RESPONSE_HEADERS: &[&str] = &[
     "date",
     "set-cookie",
     "x-request-id",
+    // The provider account behind the key is the admin's business, not the client's.
+    "openai-organization",
+    "openai-project",
 ];
 
 /// Largest upstream error body kept for the log.

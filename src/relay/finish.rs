@@ -195,6 +195,13 @@ impl Finish {
         }
     }
 
+    /// Marks the usage as partly estimated.
+    pub fn mark_estimated(&mut self) {
+        if let Some(row) = self.row() {
+            row.usage_estimated = true;
+        }
+    }
+
     /// Writes the row with the final status and error text.
     pub fn done(mut self, status: u16, error: Option<String>) {
         self.write(status, error);

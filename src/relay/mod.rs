@@ -102,6 +102,14 @@ impl Endpoint {
         }
     }
 
+    /// Endpoints whose answers are generated text (estimated when usage is missing).
+    fn generates_text(self) -> bool {
+        matches!(
+            self,
+            Endpoint::Chat | Endpoint::Completions | Endpoint::Responses | Endpoint::Messages
+        )
+    }
+
     /// The protocol clients of this endpoint speak.
     pub fn client_protocol(self) -> ClientProtocol {
         match self {
@@ -231,8 +239,11 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let translated = event_stream || pair != Pair::OpenAi && pair != Pair::Anthropic;
     let (body, usage) = answer::client_answer(pair, input.endpoint, body, event_stream)?;
     finish.observe_answer(&body);
-    if let Some(usage) = usage {
-        finish.usage(&usage);
+    match usage {
+        Some(usage) => finish.usage(&usage),
+        // An answer without usage is still paid for: estimated from its size.
+        None if input.endpoint.generates_text() => finish.estimate_completion(body.len()),
+        None => {}
     }
     let mut head = answer::response_head(status, &headers);
     if translated {

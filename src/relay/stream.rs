@@ -52,7 +52,12 @@ impl Relay {
     fn record_usage(&mut self) {
         if let Some(finish) = self.finish.as_mut() {
             match self.translate.usage() {
-                Some(usage) => finish.usage(&usage),
+                Some(usage) => {
+                    finish.usage(&usage);
+                    if self.translate.usage_estimated() {
+                        finish.mark_estimated();
+                    }
+                }
                 None => finish.estimate_completion(self.translate.text_chars()),
             }
         }

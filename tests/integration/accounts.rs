@@ -576,6 +576,14 @@ async fn no_full_key_or_password_is_stored_or_logged() -> TestResult {
         .filter_map(|r| r["user_name"].as_str())
         .collect();
     assert!(
+        own["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["provider_key"].is_null()),
+        "users never see provider keys: {own}"
+    );
+    assert!(
         !names.is_empty() && names.iter().all(|n| *n == "grace"),
         "{names:?}"
     );

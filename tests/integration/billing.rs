@@ -185,6 +185,13 @@ async fn prices_gate_models_and_charges_follow_usage() -> TestResult {
         fresh + 2 * usage["completion_tokens"].as_i64().unwrap_or(0)
     );
 
+    // An answer without usage is still charged, estimated from its size.
+    let (status, id, _) = b.chat(chat_body(json!({"mock": {"usage": false}}))).await?;
+    assert_eq!(status, 200);
+    let row = b.row(&id).await?;
+    assert_eq!(row["usage_estimated"], true);
+    assert!(row["cost"].as_i64().unwrap_or(0) > 0, "{row}");
+
     // An upstream error costs nothing.
     let (status, id, _) = b
         .chat(chat_body(

@@ -52,6 +52,13 @@ impl BalanceApi {
             return Err(GatewayError::bad_param("amount", "amount must not be 0"));
         }
         let user = state.user_by_id(id.0).await?;
+        let current = state.ledger.balance(user.id).unwrap_or(user.balance);
+        if current.checked_add(amount).is_none() {
+            return Err(GatewayError::bad_param(
+                "amount",
+                "the new balance would be out of range",
+            ));
+        }
         state
             .store
             .adjust_balance(user.id, amount)

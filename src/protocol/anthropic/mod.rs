@@ -63,6 +63,24 @@ impl AnthropicUsage {
     }
 }
 
+/// The usage of a stream that may have been cut: the final count once `message_delta`
+/// brought it; before that the input and cache counts of `message_start` with the
+/// output estimated from the text seen (4 characters a token). Returns the usage and
+/// whether it is estimated.
+pub fn stream_usage(
+    seen: Option<AnthropicUsage>,
+    final_count: bool,
+    text_chars: usize,
+) -> Option<(Usage, bool)> {
+    let mut usage = seen?;
+    if final_count {
+        return Some((usage.to_usage(), false));
+    }
+    let estimate = crate::protocol::openai::estimate_tokens(text_chars);
+    usage.output_tokens = usage.output_tokens.max(estimate);
+    Some((usage.to_usage(), true))
+}
+
 #[derive(Deserialize)]
 struct WithUsage {
     #[serde(default)]

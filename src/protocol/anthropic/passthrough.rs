@@ -87,12 +87,14 @@ impl StreamTranslate for AnthropicPassthrough {
         named_frame("error", &error_body(kind, message))
     }
 
-    /// Only the final count: a stream cut before `message_delta` is estimated from the
-    /// text seen instead (`message_start` reports just 1 output token).
+    /// See [`super::stream_usage`]: `message_start` reports just 1 output token, so a
+    /// stream cut before `message_delta` gets its output estimated.
     fn usage(&self) -> Option<Usage> {
-        self.usage
-            .filter(|_| self.final_usage)
-            .map(AnthropicUsage::to_usage)
+        super::stream_usage(self.usage, self.final_usage, self.text_chars).map(|(u, _)| u)
+    }
+
+    fn usage_estimated(&self) -> bool {
+        super::stream_usage(self.usage, self.final_usage, self.text_chars).is_some_and(|(_, e)| e)
     }
 
     fn text_chars(&self) -> usize {

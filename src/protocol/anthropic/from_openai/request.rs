@@ -48,7 +48,7 @@ pub(super) fn translate(
     if let Some(budget) = budget
         && max_tokens <= budget
     {
-        max_tokens = budget + ANSWER_ROOM;
+        max_tokens = budget.saturating_add(ANSWER_ROOM);
     }
     out.insert("max_tokens".into(), json!(max_tokens));
     let thinking_on = thinking

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::response::{finish_reason, now, usage_json};
-use crate::protocol::anthropic::AnthropicUsage;
+use crate::protocol::anthropic::{AnthropicUsage, stream_usage};
 use crate::protocol::openai::{Usage, openai_error_frame};
 use crate::protocol::sse::SseEvent;
 use crate::protocol::{StreamTranslate, data_frame};
@@ -210,12 +210,16 @@ impl StreamTranslate for StreamTranslator {
         openai_error_frame(message, kind)
     }
 
-    /// Only once `message_delta` brought the final count (it also sets the stop
-    /// reason); a stream cut before it is estimated from the text seen instead.
+    /// See `anthropic::stream_usage`: final once `message_delta` came (it also sets
+    /// the stop reason), otherwise the output is estimated from the text seen.
     fn usage(&self) -> Option<Usage> {
-        self.usage
-            .filter(|_| self.stop_reason.is_some())
-            .map(AnthropicUsage::to_usage)
+        let final_count = self.stop_reason.is_some();
+        stream_usage(self.usage, final_count, self.text_chars).map(|(u, _)| u)
+    }
+
+    fn usage_estimated(&self) -> bool {
+        let final_count = self.stop_reason.is_some();
+        stream_usage(self.usage, final_count, self.text_chars).is_some_and(|(_, e)| e)
     }
 
     fn text_chars(&self) -> usize {
