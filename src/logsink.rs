@@ -17,6 +17,9 @@ use crate::telemetry::metrics;
 /// database takes it (rows carry charges: they are never dropped while running).
 const WRITE_ATTEMPTS_AT_SHUTDOWN: u32 = 5;
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// After this many failed tries, a batch is tried row by row, in case one row (not the
+/// database) is the problem.
+const POISON_CHECK_EVERY: u32 = 10;
 
 /// The cheap, cloneable handle the request path uses to hand over finished rows.
 #[derive(Clone)]
@@ -29,8 +32,21 @@ pub struct LogSink {
 impl LogSink {
     /// Counts the request in the metrics, then queues its row without waiting; when
     /// the queue is full the row waits in a task.
-    pub fn send(&self, row: RequestLog) {
+    pub fn send(&self, mut row: RequestLog) {
         metrics::record_request(&row);
+        // PostgreSQL refuses NUL in text; a client can put one in a model name.
+        for text in [
+            &mut row.requested_model,
+            &mut row.upstream_model,
+            &mut row.error,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if text.contains('\0') {
+                *text = text.replace('\0', "\u{FFFD}");
+            }
+        }
         match self.tx.try_send(row) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(row)) => {
@@ -145,6 +161,28 @@ async fn run(
     }
 }
 
+/// Writes the rows one at a time. If some go in, the database works and the rows that
+/// do not are refused for what they hold: they are reported and dropped so they cannot
+/// block the others forever. Returns whether the batch is done.
+async fn write_one_by_one(store: &dyn LogStore, batch: &mut Vec<RequestLog>) -> bool {
+    let mut refused = Vec::new();
+    let mut written = 0;
+    for row in batch.drain(..) {
+        match store.insert_logs(std::slice::from_ref(&row)).await {
+            Ok(()) => written += 1,
+            Err(_) => refused.push(row),
+        }
+    }
+    if written == 0 {
+        *batch = refused;
+        return false;
+    }
+    for row in &refused {
+        tracing::error!(request_id = %row.request_id, cost = row.cost, "request log row refused by the database and dropped");
+    }
+    true
+}
+
 /// Tops up a batch for at most the flush interval so busy periods write fewer,
 /// larger batches.
 async fn fill_until(
@@ -181,6 +219,12 @@ async fn write(store: &dyn LogStore, batch: &mut Vec<RequestLog>, stopping: &Ato
                 tracing::warn!(%err, attempt, rows = batch.len(), "writing request logs failed; retrying");
             }
         }
+        if attempt.is_multiple_of(POISON_CHECK_EVERY)
+            && batch.len() > 1
+            && write_one_by_one(store, batch).await
+        {
+            return;
+        }
         if stopping.load(Ordering::SeqCst) {
             attempts_at_shutdown += 1;
             if attempts_at_shutdown >= WRITE_ATTEMPTS_AT_SHUTDOWN {
@@ -198,72 +242,4 @@ async fn write(store: &dyn LogStore, batch: &mut Vec<RequestLog>, stopping: &Ato
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-
-    use async_trait::async_trait;
-
-    use super::*;
-    use crate::error::{GatewayError, Result};
-    use crate::store::{LogFilter, UsageGroup, UsageQuery};
-
-    /// A store that fails its first `failures` writes, then keeps what it is given.
-    struct Flaky {
-        failures: AtomicUsize,
-        kept: Mutex<Vec<RequestLog>>,
-    }
-
-    #[async_trait]
-    impl LogStore for Flaky {
-        async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()> {
-            if self.failures.load(Ordering::SeqCst) > 0 {
-                self.failures.fetch_sub(1, Ordering::SeqCst);
-                return Err(GatewayError::Internal("database unreachable".into()));
-            }
-            self.kept
-                .lock()
-                .map_err(|_| GatewayError::Internal("poisoned".into()))?
-                .extend_from_slice(rows);
-            Ok(())
-        }
-        async fn list_logs(&self, _: &LogFilter) -> Result<Vec<RequestLog>> {
-            Ok(Vec::new())
-        }
-        async fn get_log(&self, _: &str) -> Result<Option<RequestLog>> {
-            Ok(None)
-        }
-        async fn usage(&self, _: &UsageQuery) -> Result<Vec<UsageGroup>> {
-            Ok(Vec::new())
-        }
-        async fn delete_logs_before(&self, _: i64, _: i64) -> Result<u64> {
-            Ok(0)
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn rows_wait_out_a_database_outage() {
-        let store = Arc::new(Flaky {
-            failures: AtomicUsize::new(20),
-            kept: Mutex::new(Vec::new()),
-        });
-        let settings = LogWriterSettings {
-            queue_capacity: 8,
-            batch_size: 4,
-            flush_interval: Duration::from_millis(10),
-            retention_days: 0,
-        };
-        let writer = LogWriter::start(store.clone(), settings);
-        let sink = writer.sink();
-        for i in 0..30 {
-            sink.send(RequestLog {
-                request_id: format!("r{i}"),
-                ..RequestLog::default()
-            });
-        }
-        // 20 failures with backoff (paused clock), then every row arrives.
-        tokio::time::sleep(Duration::from_secs(120)).await;
-        writer.shutdown().await;
-        let kept = store.kept.lock().map(|rows| rows.len()).unwrap_or(0);
-        assert_eq!(kept, 30, "no row lost to a passing outage");
-    }
-}
+mod tests;
