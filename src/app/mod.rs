@@ -90,6 +90,7 @@ pub async fn start(
         limiter: LoginLimiter::default(),
         last_used: Arc::new(LastUsed::default()),
         ledger: Arc::new(Ledger::default()),
+        user_changes: tokio::sync::Mutex::new(()),
         snapshot: SnapshotCell::new(config.aliases.clone()),
         clock,
         store,

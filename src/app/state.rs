@@ -29,6 +29,8 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     pub last_used: Arc<LastUsed>,
     pub ledger: Arc<Ledger>,
+    /// Serialises user updates and deletions, so the last-admin check holds.
+    pub user_changes: tokio::sync::Mutex<()>,
 }
 
 impl std::ops::Deref for AppState {

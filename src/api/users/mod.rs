@@ -151,6 +151,8 @@ impl UserApi {
         body: JsonBody<UserUpdate>,
     ) -> Result<Json<User>> {
         auth.0.require_admin()?;
+        // Held until the write is done: two admins demoting each other cannot both pass.
+        let _one_at_a_time = state.user_changes.lock().await;
         let current = state.user_by_id(id.0).await?;
         let input = body.0;
         state
@@ -200,6 +202,7 @@ impl UserApi {
         id: Path<i64>,
     ) -> Result<Json<Deleted>> {
         auth.0.require_admin()?;
+        let _one_at_a_time = state.user_changes.lock().await;
         let user = state.user_by_id(id.0).await?;
         state.keep_an_admin(&user, false).await?;
         let tokens = state.store.delete_user(user.id).await?;
