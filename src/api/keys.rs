@@ -49,16 +49,18 @@ enum KeyCreated {
 }
 
 impl AppState {
+    /// A key as shown; one that cannot be decrypted (the secret file was replaced) is
+    /// listed as such, so it can still be seen and deleted.
     fn key_out(&self, provider: &str, row: KeyRow, reveal: bool) -> Result<ProviderKey> {
-        let plain = self.vault.open_value(&row.key_value)?;
+        let key = match self.vault.open_value(&row.key_value) {
+            Ok(plain) if reveal => Some(plain),
+            Ok(plain) => self.vault.display(&plain),
+            Err(_) => Some(UNREADABLE.to_string()),
+        };
         Ok(ProviderKey {
             id: row.id,
             provider: provider.to_string(),
-            key: if reveal {
-                Some(plain)
-            } else {
-                self.vault.display(&plain)
-            },
+            key,
             created_at: row.created_at,
         })
     }
@@ -69,6 +71,9 @@ impl AppState {
             .unwrap_or_else(|| "(hidden)".into())
     }
 }
+
+/// Shown instead of a key that cannot be decrypted.
+const UNREADABLE: &str = "(cannot be decrypted: wrong secret file)";
 
 pub struct KeyApi;
 

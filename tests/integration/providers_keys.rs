@@ -279,3 +279,58 @@ async fn masked_keys_are_encrypted_at_rest() -> TestResult {
     assert_eq!(keys[0]["key"], "sk-at-rest-secret-0987654321");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_replaced_secret_file_leaves_keys_visible_and_deletable() -> TestResult {
+    let app = TestApp::start().await?;
+    let admin = app.admin().await?;
+    app.add_provider(
+        &admin,
+        "p",
+        "http://127.0.0.1:9",
+        "sk-sealed-with-old-secret-1",
+    )
+    .await?;
+    let TestApp { server, db, .. } = app;
+    server.shutdown().await?;
+    // Someone replaces the secret (a new install, a lost backup).
+    std::fs::write(db.dir.path().join("secret.key"), "ab".repeat(32))?;
+    let app = TestApp::start_on(db, &[]).await?;
+    let admin = app.admin().await?;
+    let (status, keys) = app
+        .send("GET", "/providers/p/keys", Some(&admin), None)
+        .await?;
+    assert_eq!(status, 200, "{keys}");
+    assert!(
+        keys[0]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("cannot be decrypted"),
+        "{keys}"
+    );
+    let id = keys[0]["id"].as_i64().unwrap_or_default();
+    let (status, _) = app
+        .send(
+            "DELETE",
+            &format!("/providers/p/keys/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(status, 200);
+    // A new key under the new secret works as usual.
+    let (status, _) = app
+        .send(
+            "POST",
+            "/providers/p/keys",
+            Some(&admin),
+            Some(json!({"key": "sk-new-secret-key-0001"})),
+        )
+        .await?;
+    assert_eq!(status, 201);
+    let (_, keys) = app
+        .send("GET", "/providers/p/keys?reveal=true", Some(&admin), None)
+        .await?;
+    assert_eq!(keys[0]["key"], "sk-new-secret-key-0001");
+    Ok(())
+}
