@@ -14,6 +14,7 @@ const FLUSH_EVERY: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct LastUsed {
     pending: Mutex<HashMap<i64, i64>>,
+    stop: tokio::sync::Notify,
 }
 
 impl LastUsed {
@@ -43,7 +44,7 @@ impl LastUsed {
         }
     }
 
-    /// Flushes every second until the task is aborted.
+    /// Flushes every second until `stop`, then once more (never cut mid-write).
     pub fn spawn_flusher(
         self: &Arc<Self>,
         store: Arc<dyn ConfigStore>,
@@ -52,9 +53,17 @@ impl LastUsed {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(FLUSH_EVERY);
             loop {
-                tick.tick().await;
-                this.flush(&*store).await;
+                tokio::select! {
+                    _ = tick.tick() => this.flush(&*store).await,
+                    () = this.stop.notified() => break,
+                }
             }
+            this.flush(&*store).await;
         })
+    }
+
+    /// Ends the flusher after its last flush.
+    pub fn stop(&self) {
+        self.stop.notify_one();
     }
 }

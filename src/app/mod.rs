@@ -129,11 +129,13 @@ pub async fn start(
             .run_with_graceful_shutdown(app, signal, Some(grace))
             .await;
         writer.shutdown().await;
-        last_used_flusher.abort();
+        final_state.last_used.stop();
+        if let Err(err) = last_used_flusher.await {
+            tracing::warn!(%err, "token last-use flusher failed");
+        }
         if let Some(retention) = retention {
             retention.abort();
         }
-        final_state.last_used.flush(&*final_state.store).await;
         sql.close().await;
         served.map_err(|err| GatewayError::Internal(format!("server error: {err}")))
     });
