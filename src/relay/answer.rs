@@ -12,6 +12,7 @@ use super::forward::Limits;
 use super::plan::Pair;
 use crate::error::{GatewayError, Result};
 use crate::protocol::aggregate::ChatAggregator;
+use crate::protocol::anthropic::aggregate::aggregate_message;
 use crate::protocol::anthropic::{self, from_openai};
 use crate::protocol::openai::{self, Usage, from_anthropic};
 use crate::protocol::sse::SseFramer;
@@ -166,10 +167,20 @@ pub fn client_answer(
             Ok((body, usage))
         }
         Pair::Anthropic => {
+            let body = if event_stream {
+                aggregate_message(&body)
+            } else {
+                body
+            };
             let usage = anthropic::usage_of(&body);
             Ok((body, usage))
         }
         Pair::OpenAiToAnthropic => {
+            let body = if event_stream {
+                aggregate_message(&body)
+            } else {
+                body
+            };
             let usage = anthropic::usage_of(&body);
             let chat = from_openai::response(&parse(&body)?)?;
             Ok((encode(&chat), usage))

@@ -334,3 +334,45 @@ async fn count_tokens_forwarded_or_estimated() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn anthropic_streams_to_non_streaming_clients_are_assembled() -> TestResult {
+    let fx = fixture().await?;
+    let scenario = json!({"sse_for_non_stream": true, "tool_calls": 1, "reasoning": true});
+    let body = json!({"model": "claude/claude-sonnet-4", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}], "mock": scenario});
+    let (status, headers, text) = messages(&fx, "/v1/messages", body).await?;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let message: Value = serde_json::from_str(&text)?;
+    assert_eq!(message["type"], "message");
+    assert_eq!(message["stop_reason"], "tool_use");
+    let kinds: Vec<&str> = message["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["type"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"thinking") && kinds.contains(&"tool_use"),
+        "{kinds:?}"
+    );
+    let tool = message["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|b| b["type"] == "tool_use")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(tool["input"], json!({"city": "Paris", "n": 0}));
+    // The same upstream behaviour behind an OpenAI client.
+    let chat = json!({"model": "claude/claude-sonnet-4", "messages": [{"role": "user", "content": "hi"}], "mock": scenario});
+    let (status, _, text) = openai_chat(&fx, chat).await?;
+    assert_eq!(status, 200, "{text}");
+    let answer: Value = serde_json::from_str(&text)?;
+    assert_eq!(answer["object"], "chat.completion");
+    assert_eq!(answer["choices"][0]["finish_reason"], "tool_calls");
+    Ok(())
+}

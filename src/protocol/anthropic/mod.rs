@@ -1,6 +1,7 @@
 //! Anthropic Messages wire views: usage (with cache tokens) from a message or its
 //! stream events, the Anthropic error shape, and the passthrough stream observer.
 
+pub mod aggregate;
 pub mod from_openai;
 mod passthrough;
 
