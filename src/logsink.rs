@@ -132,17 +132,28 @@ async fn run(
 ) {
     let stopping = &stop.stopping;
     let mut batch = Vec::with_capacity(settings.batch_size);
+    // The writer wakes on a timer, not on every row: a row handed over never wakes
+    // another thread, which keeps the request path free of cross-thread wake-ups.
+    let mut tick = tokio::time::interval(settings.flush_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            received = rx.recv_many(&mut batch, settings.batch_size) => {
-                if received == 0 {
-                    break;
-                }
-                fill_until(&mut rx, &mut batch, settings).await;
-                metrics::log_queue_depth(rx.len() + overflow.load(Ordering::SeqCst));
-                write(&*store, &mut batch, stopping).await;
-            }
+            _ = tick.tick() => {}
             () = stop.notify.notified() => break,
+        }
+        metrics::log_queue_depth(rx.len() + overflow.load(Ordering::SeqCst));
+        loop {
+            while batch.len() < settings.batch_size {
+                match rx.try_recv() {
+                    Ok(row) => batch.push(row),
+                    Err(_) => break,
+                }
+            }
+            let full = batch.len() >= settings.batch_size;
+            write(&*store, &mut batch, stopping).await;
+            if !full {
+                break;
+            }
         }
     }
     // Drain: everything queued, including rows still waiting for room in the queue.
@@ -181,23 +192,6 @@ async fn write_one_by_one(store: &dyn LogStore, batch: &mut Vec<RequestLog>) -> 
         tracing::error!(request_id = %row.request_id, cost = row.cost, "request log row refused by the database and dropped");
     }
     true
-}
-
-/// Tops up a batch for at most the flush interval so busy periods write fewer,
-/// larger batches.
-async fn fill_until(
-    rx: &mut mpsc::Receiver<RequestLog>,
-    batch: &mut Vec<RequestLog>,
-    settings: LogWriterSettings,
-) {
-    let deadline = tokio::time::Instant::now() + settings.flush_interval;
-    while batch.len() < settings.batch_size {
-        let room = settings.batch_size - batch.len();
-        match tokio::time::timeout_at(deadline, rx.recv_many(batch, room)).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-    }
 }
 
 async fn write(store: &dyn LogStore, batch: &mut Vec<RequestLog>, stopping: &AtomicBool) {
