@@ -2,6 +2,8 @@
 //! OpenAI-style JSON body `{"error": {"message", "type", "code", "param"}}`.
 
 use poem::http::StatusCode;
+
+use crate::protocol::ClientProtocol;
 use poem::{IntoResponse, Response};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object, types::Type};
@@ -259,10 +261,12 @@ pub fn anthropic_error(status: StatusCode, message: &str) -> Response {
 /// the framework chose.
 pub fn error_response(err: &poem::Error, anthropic: bool) -> Response {
     if let Some(gateway_error) = err.downcast_ref::<GatewayError>() {
-        if anthropic {
-            return gateway_error.anthropic_response();
-        }
-        return poem::error::ResponseError::as_response(gateway_error);
+        let protocol = if anthropic {
+            ClientProtocol::Anthropic
+        } else {
+            ClientProtocol::OpenAi
+        };
+        return protocol.error_response(gateway_error);
     }
     let status = err.status();
     let kind = match status {

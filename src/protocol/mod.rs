@@ -28,9 +28,7 @@ impl ClientProtocol {
     /// An error answer in this protocol's shape.
     pub fn error_response(self, err: &crate::error::GatewayError) -> poem::Response {
         match self {
-            ClientProtocol::OpenAi => {
-                poem::IntoResponse::into_response(err.body().into_response(err.status()))
-            }
+            ClientProtocol::OpenAi => poem::error::ResponseError::as_response(err),
             ClientProtocol::Anthropic => err.anthropic_response(),
         }
     }

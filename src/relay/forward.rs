@@ -1,19 +1,15 @@
-//! Building and sending the upstream request: the client's bytes with `model` rewritten
-//! in place (and `stream_options.include_usage` added when a stream needs usage), the
-//! provider's key instead of the client's, and the connect / first-byte timeouts.
+//! Sending the upstream request: the body `plan` built, the client's headers without
+//! its credentials (the provider's key instead), our trace context, and the connect /
+//! first-byte / idle / total timeouts.
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use poem::http::HeaderMap;
 use tokio::time::Instant;
 
-use super::Endpoint;
 use super::plan::Outgoing;
 use crate::app::AppState;
 use crate::error::{GatewayError, Result};
-use crate::protocol::json_edit::set_top_level;
-use crate::protocol::openai::RequestView;
 use crate::snapshot::ProviderView;
 use crate::telemetry::{metrics, trace};
 use crate::upstream::{authorize, send_error};
@@ -76,38 +72,6 @@ impl Limits {
         self.idle
             .min(self.deadline.saturating_duration_since(Instant::now()))
     }
-}
-
-/// The body sent upstream and whether usage reporting was added by us.
-pub fn outgoing_body(
-    endpoint: Endpoint,
-    raw: &Bytes,
-    view: &RequestView,
-    upstream_model: &str,
-) -> Result<(Bytes, bool)> {
-    let malformed = || GatewayError::bad_request("request body must be a JSON object");
-    let model = serde_json::to_vec(upstream_model)
-        .map_err(|err| GatewayError::Internal(err.to_string()))?;
-    let body = if view.model == upstream_model {
-        raw.clone()
-    } else {
-        set_top_level(raw, "model", &model).ok_or_else(malformed)?
-    };
-    if !(view.stream && endpoint.reports_stream_usage() && !view.wants_usage()) {
-        return Ok((body, false));
-    }
-    // Keep any other stream options the client set.
-    let mut options = serde_json::Map::new();
-    if let Some(range) = crate::protocol::json_edit::top_level_value(&body, "stream_options")
-        && let Ok(serde_json::Value::Object(existing)) = serde_json::from_slice(&body[range])
-    {
-        options = existing;
-    }
-    options.insert("include_usage".into(), serde_json::Value::Bool(true));
-    let options =
-        serde_json::to_vec(&options).map_err(|err| GatewayError::Internal(err.to_string()))?;
-    let body = set_top_level(&body, "stream_options", &options).ok_or_else(malformed)?;
-    Ok((body, true))
 }
 
 /// Sends the request; resolves when the upstream's response head arrived.

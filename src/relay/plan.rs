@@ -5,10 +5,10 @@
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{Endpoint, RelayInput, forward};
+use super::{Endpoint, RelayInput};
 use crate::error::{GatewayError, Result};
 use crate::protocol::anthropic::{AnthropicPassthrough, from_openai};
-use crate::protocol::json_edit::set_top_level;
+use crate::protocol::json_edit::{set_top_level, top_level_value};
 use crate::protocol::openai::{OpenAiPassthrough, from_anthropic};
 use crate::protocol::{ClientProtocol, StreamTranslate};
 
@@ -68,6 +68,34 @@ fn to_bytes(value: &Value) -> Result<Bytes> {
         .map_err(|err| GatewayError::Internal(err.to_string()))
 }
 
+fn not_an_object() -> GatewayError {
+    GatewayError::bad_request("request body must be a JSON object")
+}
+
+/// The client's bytes with only the `model` value replaced (untouched when equal).
+fn with_model(input: &RelayInput, upstream_model: &str) -> Result<Bytes> {
+    if input.view.model == upstream_model {
+        return Ok(input.raw.clone());
+    }
+    let model = serde_json::to_vec(upstream_model)
+        .map_err(|err| GatewayError::Internal(err.to_string()))?;
+    set_top_level(&input.raw, "model", &model).ok_or_else(not_an_object)
+}
+
+/// `stream_options.include_usage: true`, keeping any other stream options the client set.
+fn with_stream_usage(body: &Bytes) -> Result<Bytes> {
+    let mut options = serde_json::Map::new();
+    if let Some(range) = top_level_value(body, "stream_options")
+        && let Ok(Value::Object(existing)) = serde_json::from_slice(&body[range])
+    {
+        options = existing;
+    }
+    options.insert("include_usage".into(), Value::Bool(true));
+    let options =
+        serde_json::to_vec(&options).map_err(|err| GatewayError::Internal(err.to_string()))?;
+    set_top_level(body, "stream_options", &options).ok_or_else(not_an_object)
+}
+
 /// Builds the upstream request for `pair`.
 pub fn outgoing(
     pair: Pair,
@@ -78,30 +106,27 @@ pub fn outgoing(
     let endpoint = input.endpoint;
     match pair {
         Pair::OpenAi => {
-            let (body, injected_usage) =
-                forward::outgoing_body(endpoint, &input.raw, &input.view, upstream_model)?;
+            let body = with_model(input, upstream_model)?;
+            let view = &input.view;
+            // Usage for the log: asked for on the client's behalf, hidden again later.
+            let injected_usage =
+                view.stream && endpoint.reports_stream_usage() && !view.wants_usage();
+            let body = if injected_usage {
+                with_stream_usage(&body)?
+            } else {
+                body
+            };
             Ok(Outgoing {
                 path: endpoint.path(),
                 body,
                 injected_usage,
             })
         }
-        Pair::Anthropic => {
-            let model = serde_json::to_vec(upstream_model)
-                .map_err(|err| GatewayError::Internal(err.to_string()))?;
-            let body = if input.view.model == upstream_model {
-                input.raw.clone()
-            } else {
-                set_top_level(&input.raw, "model", &model).ok_or_else(|| {
-                    GatewayError::bad_request("request body must be a JSON object")
-                })?
-            };
-            Ok(Outgoing {
-                path: endpoint.path(),
-                body,
-                injected_usage: false,
-            })
-        }
+        Pair::Anthropic => Ok(Outgoing {
+            path: endpoint.path(),
+            body: with_model(input, upstream_model)?,
+            injected_usage: false,
+        }),
         Pair::OpenAiToAnthropic => {
             if endpoint != Endpoint::Chat {
                 return Err(GatewayError::bad_param(
