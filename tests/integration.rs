@@ -20,6 +20,8 @@ mod errors;
 mod lifecycle;
 #[path = "integration/models_cache.rs"]
 mod models_cache;
+#[path = "integration/models_retrieve.rs"]
+mod models_retrieve;
 #[path = "integration/operations.rs"]
 mod operations;
 #[path = "integration/providers_keys.rs"]

@@ -18,7 +18,7 @@ mod types;
 mod usage;
 mod users;
 
-use poem::{Endpoint, Route};
+use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::OpenApiService;
 
 pub use security::SessionAuth;
@@ -148,4 +148,5 @@ pub fn routes() -> impl Endpoint {
         .nest("/docs", ui)
         .at("/openapi.json", spec)
         .nest("/", service)
+        .before(|req| async move { Ok(relay::encode_model_id(req)) })
 }

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use poem::Request;
 use poem::web::Data;
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::ApiTags;
 use super::security::TokenAuth;
 use crate::app::{AppState, RequestMeta};
-use crate::error::Result;
+use crate::error::{GatewayError, Result};
 use crate::relay::{Endpoint, RelayInput, handle};
 use payload::{Audio, JsonOrStream, RelayReply, RelayRequest};
 use schemas::{ChatCompletionRequest, CountTokensRequest, MessagesRequest, ModelRequest};
@@ -67,6 +68,25 @@ async fn relay<T, K>(
     RelayReply::new(handle(state, input).await)
 }
 
+/// `/v1/models/a/b` -> `/v1/models/a%2Fb`: a model id keeps its `/` when a client
+/// sends it unencoded, so it reaches `GET /v1/models/{id}` as one path parameter.
+pub fn encode_model_id(mut req: Request) -> Request {
+    let Some(id) = req.uri().path().strip_prefix("/v1/models/") else {
+        return req;
+    };
+    if !id.contains('/') {
+        return req;
+    }
+    let mut path = format!("/v1/models/{}", id.replace('/', "%2F"));
+    if let Some(query) = req.uri().query() {
+        path = format!("{path}?{query}");
+    }
+    if let Ok(uri) = path.parse() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
 pub struct RelayApi;
 
 #[OpenApi(tag = "ApiTags::Relay")]
@@ -93,6 +113,45 @@ impl RelayApi {
         Ok(Json(ModelList {
             object: "list".into(),
             data,
+        }))
+    }
+
+    /// One model the token may use, in the OpenAI model shape. The id is the
+    /// `provider/model` that `GET /v1/models` lists; its `/` may be sent as is
+    /// (`/v1/models/mock/gpt-4o`) or encoded (`/v1/models/mock%2Fgpt-4o`, as the
+    /// OpenAI SDKs do). 404 for an id that is not listed for this token.
+    #[oai(
+        path = "/v1/models/:id",
+        method = "get",
+        operation_id = "models_retrieve"
+    )]
+    async fn model(
+        &self,
+        auth: TokenAuth,
+        state: Data<&AppState>,
+        id: Path<String>,
+    ) -> Result<Json<ModelObject>> {
+        let snapshot = state.snapshot.load();
+        let not_found = || {
+            GatewayError::NotFound(format!(
+                "model `{}` does not exist or this API key may not use it; see GET /v1/models",
+                id.0
+            ))
+        };
+        let (provider, model) = id.0.split_once('/').ok_or_else(not_found)?;
+        let listed = snapshot
+            .providers
+            .get(provider)
+            .filter(|p| p.row.enabled && p.models.iter().any(|m| m == model))
+            .is_some();
+        if !listed || !auth.0.allows(&id.0) {
+            return Err(not_found());
+        }
+        Ok(Json(ModelObject {
+            id: id.0.clone(),
+            object: "model".into(),
+            created: 0,
+            owned_by: provider.to_string(),
         }))
     }
 
