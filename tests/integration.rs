@@ -1,21 +1,30 @@
 //! Integration tests: the real gateway on 127.0.0.1 with a real SQLite file (or the
 //! PostgreSQL named by `TEST_DATABASE_URL`), real HTTP, and mock-upstream as a process.
 
-#[path = "integration/common.rs"]
-mod common;
-
 #[path = "integration/accounts.rs"]
 mod accounts;
 #[path = "integration/admin_auth.rs"]
 mod admin_auth;
 #[path = "integration/anthropic.rs"]
 mod anthropic;
+#[path = "integration/anthropic_translated.rs"]
+mod anthropic_translated;
 #[path = "integration/billing.rs"]
 mod billing;
+#[path = "integration/billing_balance.rs"]
+mod billing_balance;
+#[path = "integration/billing_fixture.rs"]
+mod billing_fixture;
+#[path = "integration/billing_queries.rs"]
+mod billing_queries;
+#[path = "integration/common/mod.rs"]
+mod common;
 #[path = "integration/config_errors.rs"]
 mod config_errors;
 #[path = "integration/errors.rs"]
 mod errors;
+#[path = "integration/keys_at_rest.rs"]
+mod keys_at_rest;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
 #[path = "integration/models_cache.rs"]
@@ -30,5 +39,15 @@ mod providers_keys;
 mod relay;
 #[path = "integration/relay_failures.rs"]
 mod relay_failures;
+#[path = "integration/relay_routing.rs"]
+mod relay_routing;
+#[path = "integration/relay_timeouts.rs"]
+mod relay_timeouts;
 #[path = "integration/telemetry.rs"]
 mod telemetry;
+#[path = "integration/telemetry_harness.rs"]
+mod telemetry_harness;
+#[path = "integration/tokens.rs"]
+mod tokens;
+#[path = "integration/users.rs"]
+mod users;

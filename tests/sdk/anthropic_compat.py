@@ -1,161 +1,36 @@
 """Anthropic SDK compatibility: the official `anthropic` package calls the gateway's
 Messages API for an `anthropic`-type provider (forwarded; compared with the same calls
 made straight to mock-upstream, ignoring ids) and for an `openai`-type provider
-(translated to Chat Completions and back), and the official `openai` package calls
-Chat Completions on the `anthropic`-type provider (translated).
-
-Translation drops unknown body fields, so mock scenarios go in the `x-mock` header.
-The gateway clients authenticate with the sk- token as `x-api-key` only (checked on the
-wire); one case uses the SDK's own `api_key=` header instead.
-
-Environment: GATEWAY_URL, GATEWAY_TOKEN (an sk- token), MOCK_URL, MOCK_KEY,
-PROVIDER (the gateway's `openai` provider for the mock, default `mock`),
-ANTHROPIC_PROVIDER (its `anthropic` provider, default `claude`),
-ANTHROPIC_MODEL (cached on it, default `claude-sonnet-4`).
+(translated to Chat Completions and back). Shared setup, environment and runner:
+`anthropic_common.py`.
 """
 
-import json
-import os
-import sys
-
 import anthropic
-import openai
 from anthropic import Anthropic
-from openai import OpenAI
 
-PROVIDER = os.environ.get("PROVIDER", "mock")
-CLAUDE = os.environ.get("ANTHROPIC_PROVIDER", "claude")
-CLAUDE_MODEL = os.environ.get("ANTHROPIC_MODEL", "claude-sonnet-4")
-TEXT = "Hello from mock-upstream."
-THINKING = "Let me think."
-MESSAGES = [{"role": "user", "content": "Say hello."}]
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "n": {"type": "integer"}},
-    "required": ["city"],
-}
-TOOLS = [{"name": f"get_weather_{i}", "description": "Weather of a city.", "input_schema": SCHEMA} for i in range(2)]
-OPENAI_TOOLS = [
-    {"type": "function", "function": {"name": t["name"], "description": t["description"], "parameters": SCHEMA}}
-    for t in TOOLS
-]
-THINKING_PARAM = {"type": "enabled", "budget_tokens": 1024}
-# Differ per request (the mock numbers ids per request).
-VOLATILE = {"id"}
-
-
-class Failure(Exception):
-    pass
+from anthropic_common import (
+    MESSAGES,
+    TEXT,
+    THINKING_PARAM,
+    TOOLS,
+    Clients,
+    Failure,
+    blocks,
+    check,
+    check_equal,
+    check_thinking,
+    check_tool_uses,
+    content_of,
+    plain,
+    run,
+    stream_message,
+    text_of,
+    x_api_key_client,
+    xmock,
+)
 
 
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def check_equal(via_gateway, direct, what):
-    if via_gateway != direct:
-        raise Failure(
-            f"{what} differs\n  gateway: {json.dumps(via_gateway, default=str)}\n"
-            f"  direct:  {json.dumps(direct, default=str)}"
-        )
-
-
-def plain(obj):
-    """An SDK object as plain data without the volatile top-level fields."""
-    data = obj.model_dump()
-    return {key: value for key, value in data.items() if key not in VOLATILE}
-
-
-def xmock(**scenario):
-    return {"x-mock": json.dumps(scenario)}
-
-
-def blocks(message):
-    return [block.type for block in message.content]
-
-
-def text_of(message):
-    return "".join(block.text for block in message.content if block.type == "text")
-
-
-def stream_message(client, **kwargs):
-    """`client.messages.stream(...)`: the event types seen and the final message."""
-    with client.messages.stream(max_tokens=256, messages=MESSAGES, **kwargs) as stream:
-        types = [event.type for event in stream]
-        final = stream.get_final_message()
-    check(types and types[0] == "message_start", f"events: {types}")
-    check("message_stop" in types, f"no message_stop event: {types}")
-    return types, final
-
-
-def check_tool_uses(message, count):
-    uses = [block for block in message.content if block.type == "tool_use"]
-    check(len(uses) == count, f"{count} tool_use blocks expected: {message.content}")
-    for i, use in enumerate(uses):
-        check(use.name == f"get_weather_{i}", f"tool name: {use}")
-        check(use.input == {"city": "Paris", "n": i}, f"tool input: {use.input!r}")
-        check(use.id, f"tool_use without id: {use}")
-    check(message.stop_reason == "tool_use", f"stop_reason: {message.stop_reason}")
-    return uses
-
-
-def check_thinking(message):
-    check(blocks(message) == ["thinking", "text"], f"blocks: {blocks(message)}")
-    check(message.content[0].thinking == THINKING, f"thinking: {message.content[0].thinking!r}")
-    check(text_of(message) == TEXT, f"text: {text_of(message)!r}")
-
-
-def content_of(message):
-    """Content blocks as plain data; thinking signatures aside (Chat Completions has none)."""
-    return [{k: v for k, v in block.model_dump().items() if k != "signature"} for block in message.content]
-
-
-def chat_essence(answer):
-    """What a chat answer says, without the fields a translation may word differently."""
-    choice = answer.choices[0]
-    message = choice.message
-    calls = [call.model_dump() for call in message.tool_calls or []]
-    reasoning = (message.model_extra or {}).get("reasoning_content")
-    return {"finish": choice.finish_reason, "content": message.content, "tool_calls": calls, "reasoning": reasoning}
-
-
-def chat_deltas(chunks):
-    return [c.delta.model_dump(exclude_none=True) for chunk in chunks for c in chunk.choices]
-
-
-def x_api_key_client(base_url, key, seen=None):
-    """An Anthropic client that authenticates with `x-api-key` alone (the installed SDK
-    sends `api_key` as a Bearer header); `seen` collects the headers actually sent."""
-    hooks = {"request": [lambda request: seen.append(dict(request.headers))]} if seen is not None else {}
-    return Anthropic(
-        base_url=base_url,
-        api_key=key,
-        max_retries=0,
-        default_headers={"X-Api-Key": key, "Authorization": anthropic.omit},
-        http_client=anthropic.DefaultHttpxClient(event_hooks=hooks),
-    )
-
-
-class Compat:
-    def __init__(self):
-        self.gateway_url = os.environ["GATEWAY_URL"].rstrip("/")
-        self.token = os.environ["GATEWAY_TOKEN"]
-        self.sent = []
-        self.gateway = x_api_key_client(self.gateway_url, self.token, self.sent)
-        self.direct = x_api_key_client(os.environ["MOCK_URL"].rstrip("/"), os.environ["MOCK_KEY"])
-        self.openai = OpenAI(base_url=self.gateway_url + "/v1", api_key=self.token, max_retries=0)
-        self.openai_direct = OpenAI(
-            base_url=os.environ["MOCK_URL"].rstrip("/") + "/v1", api_key=os.environ["MOCK_KEY"], max_retries=0
-        )
-        self.claude = f"{CLAUDE}/{CLAUDE_MODEL}"
-        self.gpt = f"{PROVIDER}/gpt-4o"
-
-    def both(self, call):
-        """`call(client, model)` through the gateway to the anthropic-type provider and
-        directly to the mock."""
-        return call(self.gateway, self.claude), call(self.direct, CLAUDE_MODEL)
-
+class Compat(Clients):
     # (a) anthropic-type provider: forwarded, equal to direct calls.
 
     def case_claude_x_api_key(self):
@@ -345,112 +220,6 @@ class Compat:
         check(count.input_tokens > 0, f"count: {count}")
         return f"estimate {count.input_tokens} input tokens"
 
-    # (c) the openai package: Chat Completions on the anthropic-type provider.
-
-    def chat(self, **kwargs):
-        return self.openai.chat.completions.create(model=self.claude, messages=MESSAGES, **kwargs)
-
-    def chat_native(self, **kwargs):
-        """The same call straight to the mock's own /v1/chat/completions."""
-        return self.openai_direct.chat.completions.create(model=CLAUDE_MODEL, messages=MESSAGES, **kwargs)
-
-    def check_chat_native(self, answer, what, **kwargs):
-        check_equal(chat_essence(answer), chat_essence(self.chat_native(**kwargs)), f"{what} vs the mock's chat")
-
-    def check_chat_stream_native(self, chunks, what, **kwargs):
-        native = list(self.chat_native(stream=True, **kwargs))
-        check_equal(chat_deltas(chunks), chat_deltas(native), f"{what}: deltas vs the mock's chat stream")
-
-    def case_chat_claude(self):
-        answer = self.chat()
-        choice = answer.choices[0]
-        check(choice.message.content == TEXT, f"content: {choice.message.content!r}")
-        check(choice.finish_reason == "stop", f"finish_reason: {choice.finish_reason}")
-        check(answer.usage is not None and answer.usage.completion_tokens > 0, f"usage: {answer.usage}")
-        self.check_chat_native(answer, "translated chat")
-        return f"{choice.message.content!r}, finish stop"
-
-    def case_chat_claude_stream(self):
-        chunks = list(self.chat(stream=True))
-        text = "".join(c.delta.content or "" for chunk in chunks for c in chunk.choices)
-        finish = [c.finish_reason for chunk in chunks for c in chunk.choices if c.finish_reason]
-        check(text == TEXT, f"assembled text: {text!r}")
-        check(finish == ["stop"], f"finish: {finish}")
-        self.check_chat_stream_native(chunks, "translated chat stream")
-        return f"{len(chunks)} chunks assembled to {text!r}"
-
-    def case_chat_claude_tools(self):
-        answer = self.chat(tools=OPENAI_TOOLS, extra_headers=xmock(tool_calls=1))
-        choice = answer.choices[0]
-        calls = choice.message.tool_calls or []
-        check(len(calls) == 1, f"one tool call: {choice.message}")
-        check(calls[0].function.name == "get_weather_0", f"name: {calls[0]}")
-        check(json.loads(calls[0].function.arguments) == {"city": "Paris", "n": 0}, f"arguments: {calls[0]}")
-        check(choice.finish_reason == "tool_calls", f"finish_reason: {choice.finish_reason}")
-        self.check_chat_native(answer, "translated tool call", tools=OPENAI_TOOLS, extra_headers=xmock(tool_calls=1))
-        return "1 tool call, finish tool_calls"
-
-    def case_chat_claude_tools_stream(self):
-        chunks = list(self.chat(tools=OPENAI_TOOLS, stream=True, extra_headers=xmock(tool_calls=1)))
-        calls = {}
-        for chunk in chunks:
-            for choice in chunk.choices:
-                for delta in choice.delta.tool_calls or []:
-                    call = calls.setdefault(delta.index, {"id": None, "name": None, "arguments": ""})
-                    call["id"] = delta.id or call["id"]
-                    if delta.function:
-                        call["name"] = delta.function.name or call["name"]
-                        call["arguments"] += delta.function.arguments or ""
-        finish = [c.finish_reason for chunk in chunks for c in chunk.choices if c.finish_reason]
-        check(list(calls) == [0], f"one tool call at index 0: {calls}")
-        call = calls[0]
-        check(call["id"] and call["name"] == "get_weather_0", f"tool call: {call}")
-        check(json.loads(call["arguments"]) == {"city": "Paris", "n": 0}, f"arguments: {call}")
-        check(finish == ["tool_calls"], f"finish: {finish}")
-        native = dict(tools=OPENAI_TOOLS, extra_headers=xmock(tool_calls=1))
-        self.check_chat_stream_native(chunks, "translated tool call stream", **native)
-        return f"arguments assembled: {call['arguments']}"
-
-    def case_chat_claude_reasoning(self):
-        answer = self.chat(extra_headers=xmock(reasoning=True))
-        message = answer.choices[0].message
-        reasoning = (message.model_extra or {}).get("reasoning_content")
-        check(reasoning == THINKING, f"reasoning_content: {reasoning!r}")
-        check(message.content == TEXT, f"content: {message.content!r}")
-        chunks = list(self.chat(stream=True, extra_headers=xmock(reasoning=True)))
-        streamed = "".join(
-            (c.delta.model_extra or {}).get("reasoning_content") or "" for chunk in chunks for c in chunk.choices
-        )
-        check(streamed == THINKING, f"streamed reasoning_content: {streamed!r}")
-        self.check_chat_native(answer, "translated reasoning", extra_headers=xmock(reasoning=True))
-        self.check_chat_stream_native(chunks, "translated reasoning stream", extra_headers=xmock(reasoning=True))
-        return f"reasoning_content {reasoning!r}, stream and non-stream"
-
-    def case_chat_claude_error(self):
-        try:
-            self.chat(extra_headers=xmock(status=429, error_message="slow down"))
-        except openai.RateLimitError as err:
-            check("slow down" in err.message, f"message without the upstream text: {err.message!r}")
-            return f"RateLimitError {err.status_code}"
-        except openai.APIStatusError as err:
-            raise Failure(f"{type(err).__name__} {err.status_code}, expected RateLimitError")
-        raise Failure("no exception for an upstream 429")
-
-
-def main():
-    compat = Compat()
-    cases = [name for name in dir(Compat) if name.startswith("case_")]
-    cases.sort(key=lambda name: Compat.__dict__[name].__code__.co_firstlineno)
-    for name in cases:
-        label = name.removeprefix("case_")
-        try:
-            detail = getattr(compat, name)()
-        except (Failure, anthropic.AnthropicError, openai.OpenAIError) as err:
-            print(f"FAILED {label}: {type(err).__name__}: {err}")
-            sys.exit(1)
-        print(f"ok {label}: {detail}")
-    print(f"anthropic compat: {len(cases)} passed, 0 failed")
-
 
 if __name__ == "__main__":
-    main()
+    run(Compat, "anthropic compat")

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Generates the Python client from openapi/openapi.json with openapi-python-client and
 # runs smoke.py with it against a real gateway and mock-upstream on loopback, then
-# openai_compat.py (the official openai package) and anthropic_compat.py (the official
-# anthropic package, plus openai against an anthropic-type provider) against the same
-# two servers.
+# openai_compat.py (the official openai package), anthropic_compat.py (the official
+# anthropic package) and anthropic_chat_compat.py (openai against an anthropic-type
+# provider) against the same two servers.
 # Usage: tests/sdk/run.sh [PYTHON]   (PYTHON defaults to .venv/bin/python)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -52,3 +52,4 @@ gateway_token="$("$python" tests/sdk/setup_gateway.py)"
 GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/openai_compat.py
 # The official anthropic package (and openai) across the protocol translations.
 GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/anthropic_compat.py
+GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/anthropic_chat_compat.py
