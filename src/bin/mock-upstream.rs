@@ -4,12 +4,16 @@
 //! It binds 127.0.0.1 only, prints `listening on 127.0.0.1:PORT` once bound and
 //! answers deterministically; a `mock` object in the JSON request body picks a
 //! scenario (delays, errors, cut streams, tool calls...), see `scenario.rs`; so does an
-//! `x-mock` header holding the same JSON (for requests the gateway translates).
+//! `x-mock` header holding the same JSON (for requests the gateway translates), and a
+//! `--rule` chosen by the upstream key or the URL path (`rules.rs`). `GET /_mock/stats`
+//! counts the requests that arrived, per key.
 
 #[path = "mock_upstream/anthropic.rs"]
 mod anthropic;
 #[path = "mock_upstream/chat.rs"]
 mod chat;
+#[path = "mock_upstream/credentials.rs"]
+mod credentials;
 #[path = "mock_upstream/listener.rs"]
 mod listener;
 #[path = "mock_upstream/models.rs"]
@@ -22,12 +26,16 @@ mod reply;
 mod request;
 #[path = "mock_upstream/responses.rs"]
 mod responses;
+#[path = "mock_upstream/rules.rs"]
+mod rules;
 #[path = "mock_upstream/scenario.rs"]
 mod scenario;
 #[path = "mock_upstream/script.rs"]
 mod script;
 #[path = "mock_upstream/server.rs"]
 mod server;
+#[path = "mock_upstream/stats.rs"]
+mod stats;
 
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -61,6 +69,10 @@ struct Cli {
     /// Accepted API key (repeatable); without any, every non-empty key is accepted.
     #[arg(long = "key")]
     keys: Vec<String>,
+    /// Scenario by key or path prefix (repeatable), JSON such as
+    /// `{"key":"sk-bad","times":2,"scenario":{"status":401}}`; see rules.rs.
+    #[arg(long = "rule")]
+    rules: Vec<String>,
 }
 
 #[tokio::main]
@@ -79,10 +91,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(path) => models::load(path)?,
         None => cli.models,
     };
+    let rules = rules::Rules::parse(&cli.rules)?;
     let acceptor = listener::NoDelayAcceptor::bind((Ipv4Addr::LOCALHOST, cli.port).into())
         .await
         .map_err(|err| format!("cannot listen on 127.0.0.1:{}: {err}", cli.port))?;
-    let app = server::MockUpstream::new(&model_ids, cli.keys, acceptor.connections())
+    let app = server::MockUpstream::new(&model_ids, cli.keys, acceptor.connections(), rules)
         .map_err(|err| format!("cannot render the model list: {err}"))?;
     announce(&acceptor)?;
     let shutdown = shutdown_signal()?;

@@ -4,13 +4,14 @@
 //! Why the cut lives here: when a response body stream fails, poem re-polls the hyper
 //! connection for a graceful shutdown, and hyper then ends the chunked body cleanly.
 //! A connection whose switch is tripped fails every further read and write instead,
-//! so nothing more reaches the wire and the socket is closed.
+//! so nothing more reaches the wire and the socket is closed. A reset does the same
+//! after setting a zero linger, so the close is a TCP RST.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
@@ -51,23 +52,39 @@ impl Connections {
     }
 }
 
+const OPEN: u8 = 0;
+const CUT: u8 = 1;
+const RESET: u8 = 2;
+
 /// Once tripped, its connection fails all further I/O.
 #[derive(Clone, Default)]
-pub struct CutSwitch(Arc<AtomicBool>);
+pub struct CutSwitch(Arc<AtomicU8>);
 
 impl CutSwitch {
+    /// Closes the connection (FIN) at its next read or write.
     pub fn trip(&self) {
-        self.0.store(true, Ordering::Release);
+        self.0.store(CUT, Ordering::Release);
     }
 
-    fn check(&self) -> io::Result<()> {
-        if self.0.load(Ordering::Acquire) {
-            return Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "connection cut by the mock scenario",
-            ));
+    /// Resets the connection (RST) at its next read or write.
+    pub fn reset(&self) {
+        self.0.store(RESET, Ordering::Release);
+    }
+
+    fn check(&self, stream: &TcpStream) -> io::Result<()> {
+        match self.0.load(Ordering::Acquire) {
+            OPEN => Ok(()),
+            state => {
+                if state == RESET {
+                    // Dropping the socket with a zero linger sends a RST.
+                    stream.set_zero_linger()?;
+                }
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "connection cut by the mock scenario",
+                ))
+            }
         }
-        Ok(())
     }
 }
 
@@ -141,7 +158,7 @@ impl AsyncRead for Conn {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.switch.check()?;
+        this.switch.check(&this.stream)?;
         Pin::new(&mut this.stream).poll_read(cx, buf)
     }
 }
@@ -153,7 +170,7 @@ impl AsyncWrite for Conn {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.switch.check()?;
+        this.switch.check(&this.stream)?;
         Pin::new(&mut this.stream).poll_write(cx, buf)
     }
 
@@ -163,7 +180,7 @@ impl AsyncWrite for Conn {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.switch.check()?;
+        this.switch.check(&this.stream)?;
         Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
     }
 
@@ -173,7 +190,7 @@ impl AsyncWrite for Conn {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.switch.check()?;
+        this.switch.check(&this.stream)?;
         Pin::new(&mut this.stream).poll_flush(cx)
     }
 

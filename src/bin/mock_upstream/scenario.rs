@@ -1,13 +1,13 @@
 //! The optional per-request `mock` object that picks a scenario, and its validation.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_CHUNKS: usize = 5;
 const MAX_CHUNKS: usize = 100_000;
 const MAX_TOOL_CALLS: usize = 64;
 
 /// Every field is optional; unknown fields are rejected so a typo in a test fails loudly.
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
     /// Sleep before the response head is sent.
@@ -22,6 +22,10 @@ pub struct Scenario {
     pub status: Option<u16>,
     pub error_message: Option<String>,
     pub error_type: Option<String>,
+    /// `Retry-After` seconds sent with the error status (429 sends 1 unless set).
+    pub retry_after: Option<u64>,
+    /// Reset the connection (TCP RST) after reading the request, sending nothing.
+    pub reset: bool,
     /// Answer a non-stream request with a stream anyway (usage included).
     pub sse_for_non_stream: bool,
     /// `false` omits usage everywhere.
@@ -48,6 +52,8 @@ impl Default for Scenario {
             status: None,
             error_message: None,
             error_type: None,
+            retry_after: None,
+            reset: false,
             sse_for_non_stream: false,
             usage: true,
             tool_calls: 0,
@@ -103,6 +109,7 @@ mod tests {
         let scenario = parse(
             r#"{"first_byte_delay_ms":10,"chunk_delay_ms":5,"chunks":3,"cut_after":2,
                 "status":429,"error_message":"slow down","error_type":"rate_limit_error",
+                "retry_after":3,"reset":true,
                 "sse_for_non_stream":true,"usage":false,"tool_calls":2,"reasoning":true,
                 "echo":true,"cache_read_tokens":7,"cache_creation_tokens":9,"stream_error":4}"#,
         );
@@ -114,6 +121,8 @@ mod tests {
             status: Some(429),
             error_message: Some("slow down".into()),
             error_type: Some("rate_limit_error".into()),
+            retry_after: Some(3),
+            reset: true,
             sse_for_non_stream: true,
             usage: false,
             tool_calls: 2,

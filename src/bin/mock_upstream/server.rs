@@ -4,22 +4,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use poem::http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use poem::http::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
+use crate::credentials::{EchoedHeaders, authorize, request_key};
 use crate::listener::Connections;
 use crate::reply::{self, Dialect};
 use crate::request::{Ctx, Payload};
+use crate::rules::Rules;
+use crate::stats::Stats;
 use crate::{anthropic, chat, models, openai, responses};
 
-const X_MOCK_KEY: HeaderName = HeaderName::from_static("x-mock-key");
-const X_MOCK_TRACEPARENT: HeaderName = HeaderName::from_static("x-mock-traceparent");
-const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
-const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 /// Header carrying a scenario as JSON, instead of the body's `mock` object.
 const X_MOCK: &str = "x-mock";
-const ANTHROPIC_VERSION: HeaderName = HeaderName::from_static("anthropic-version");
+/// Where the request counts are served.
+const STATS_PATH: &str = "/_mock/stats";
 
 /// An endpoint the mock serves.
 #[derive(Clone, Copy, PartialEq)]
@@ -76,6 +76,8 @@ pub struct MockUpstream {
     keys: Vec<String>,
     serial: AtomicU64,
     connections: Connections,
+    rules: Rules,
+    stats: Stats,
 }
 
 impl MockUpstream {
@@ -83,23 +85,26 @@ impl MockUpstream {
         model_ids: &[String],
         keys: Vec<String>,
         connections: Connections,
+        rules: Rules,
     ) -> serde_json::Result<Self> {
         Ok(Self {
             models_body: models::list_body(model_ids)?,
             keys,
             serial: AtomicU64::new(1),
             connections,
+            rules,
+            stats: Stats::default(),
         })
     }
 
     /// Both dialects list models: Anthropic clients send `x-api-key`, OpenAI ones Bearer.
     fn models(&self, headers: &HeaderMap) -> Response {
-        let dialect = if headers.contains_key(X_API_KEY) {
+        let dialect = if headers.contains_key("x-api-key") {
             Dialect::Anthropic
         } else {
             Dialect::OpenAi
         };
-        match self.authorize(dialect, headers) {
+        match authorize(&self.keys, dialect, headers) {
             Ok(()) => Response::builder()
                 .content_type(reply::JSON)
                 .body(self.models_body.clone()),
@@ -107,11 +112,14 @@ impl MockUpstream {
         }
     }
 
-    async fn serve(&self, api: Api, req: Request) -> Response {
+    async fn serve(&self, api: Api, prefix: Option<&str>, req: Request) -> Response {
         let dialect = Route::Post(api).dialect();
-        if let Err(denied) = self.authorize(dialect, req.headers()) {
+        if let Err(denied) = authorize(&self.keys, dialect, req.headers()) {
             return denied.response(dialect);
         }
+        let key = request_key(dialect, req.headers())
+            .unwrap_or_default()
+            .to_vec();
         let peer = req.remote_addr().as_socket_addr().copied();
         // A scenario may also come as the `x-mock` header (JSON), for requests the
         // gateway translates (translation drops unknown body fields such as `mock`).
@@ -133,6 +141,11 @@ impl MockUpstream {
                 Err(err) => return reply::bad_request(dialect, &format!("x-mock header: {err}")),
             }
         }
+        match self.rules.apply(&key, prefix, &payload.mock) {
+            Some(Ok(scenario)) => payload.mock = scenario,
+            Some(Err(message)) => return reply::bad_request(dialect, &message),
+            None => {}
+        }
         let scenario = &payload.mock;
         if let Err(message) = scenario.validate() {
             return reply::bad_request(dialect, &message);
@@ -140,11 +153,24 @@ impl MockUpstream {
         if scenario.first_byte_delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(scenario.first_byte_delay_ms)).await;
         }
+        if scenario.reset {
+            if let Some(switch) = peer.and_then(|peer| self.connections.switch(peer)) {
+                switch.reset();
+            }
+            // Never reaches the client: the connection fails at the first write.
+            return Response::builder().status(StatusCode::BAD_GATEWAY).finish();
+        }
         if let Some(status) = scenario.status {
             // validate() keeps the status within 400..=599.
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
             let kind = scenario.error_type.as_deref();
-            return reply::error(dialect, status, kind, scenario.error_message());
+            let mut response = reply::error(dialect, status, kind, scenario.error_message());
+            if let Some(seconds) = scenario.retry_after {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            return response;
         }
         if scenario.echo && !payload.is_stream() {
             return Response::builder().content_type(reply::JSON).body(body);
@@ -167,104 +193,27 @@ impl MockUpstream {
             Api::CountTokens => anthropic::count_tokens(&ctx),
         }
     }
-
-    /// OpenAI endpoints take `Authorization: Bearer KEY`; Anthropic ones `x-api-key: KEY`
-    /// plus an `anthropic-version` header.
-    fn authorize(&self, dialect: Dialect, headers: &HeaderMap) -> Result<(), Denied> {
-        let key = match dialect {
-            Dialect::OpenAi => bearer(headers),
-            Dialect::Anthropic => headers.get(X_API_KEY).map(HeaderValue::as_bytes),
-        };
-        let key = key.filter(|key| !key.is_empty()).ok_or(Denied::NoKey)?;
-        if !self.keys.is_empty() && !self.keys.iter().any(|known| known.as_bytes() == key) {
-            return Err(Denied::WrongKey);
-        }
-        if dialect == Dialect::Anthropic && !headers.contains_key(ANTHROPIC_VERSION) {
-            return Err(Denied::NoVersion);
-        }
-        Ok(())
-    }
-}
-
-/// Why a request was turned away before its body was read.
-enum Denied {
-    NoKey,
-    WrongKey,
-    NoVersion,
-}
-
-impl Denied {
-    fn response(self, dialect: Dialect) -> Response {
-        let message = match (self, dialect) {
-            (Self::NoKey, Dialect::OpenAi) => {
-                "You didn't provide an API key (Authorization: Bearer KEY)."
-            }
-            (Self::NoKey, Dialect::Anthropic) => "x-api-key header is required",
-            (Self::WrongKey, Dialect::OpenAi) => "Incorrect API key provided.",
-            (Self::WrongKey, Dialect::Anthropic) => "invalid x-api-key",
-            (Self::NoVersion, _) => {
-                return reply::bad_request(dialect, "anthropic-version: header is required");
-            }
-        };
-        reply::error(dialect, StatusCode::UNAUTHORIZED, None, message)
-    }
 }
 
 impl Endpoint for MockUpstream {
     type Output = Response;
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
-        let route = Route::find(req.method(), req.uri().path());
+        if req.uri().path() == STATS_PATH {
+            return Ok(self.stats.response());
+        }
+        let (prefix, path) = self.rules.split_path(req.uri().path());
+        let route = Route::find(req.method(), path);
         let echoed = EchoedHeaders::capture(req.headers(), route.map(Route::dialect));
+        self.stats.count(echoed.key.as_bytes());
         let mut response = match route {
             Some(Route::Models) => self.models(req.headers()),
-            Some(Route::Post(api)) => self.serve(api, req).await,
+            Some(Route::Post(api)) => self.serve(api, prefix, req).await,
             None => reply::unknown_url(req.method(), req.uri().path()),
         };
         echoed.apply(response.headers_mut());
         Ok(response)
     }
-}
-
-/// The request headers that every response reports back.
-struct EchoedHeaders {
-    key: HeaderValue,
-    traceparent: Option<HeaderValue>,
-}
-
-impl EchoedHeaders {
-    /// The key is read from the header the endpoint's dialect uses, falling back to the
-    /// other one, so a test can see what was sent even when it was sent wrongly.
-    fn capture(headers: &HeaderMap, dialect: Option<Dialect>) -> Self {
-        let api_key = || headers.get(X_API_KEY).map(HeaderValue::as_bytes);
-        let key = match dialect {
-            Some(Dialect::Anthropic) => api_key().or_else(|| bearer(headers)),
-            _ => bearer(headers).or_else(api_key),
-        };
-        let key = key
-            .and_then(|key| HeaderValue::from_bytes(key).ok())
-            .unwrap_or(HeaderValue::from_static(""));
-        Self {
-            key,
-            traceparent: headers.get(TRACEPARENT).cloned(),
-        }
-    }
-
-    fn apply(self, headers: &mut HeaderMap) {
-        headers.insert(X_MOCK_KEY, self.key);
-        if let Some(traceparent) = self.traceparent {
-            headers.insert(X_MOCK_TRACEPARENT, traceparent);
-        }
-    }
-}
-
-/// The KEY of an `Authorization: Bearer KEY` header (scheme case-insensitive).
-fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
-    let value = headers.get(AUTHORIZATION)?.as_bytes();
-    let (scheme, key) = value.split_at_checked(7)?;
-    scheme
-        .eq_ignore_ascii_case(b"bearer ")
-        .then(|| key.trim_ascii())
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Tests of request routing and key parsing.
 
+use poem::http::header::HeaderName;
+
 use super::*;
+use crate::credentials::bearer;
 
 fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
     pairs
