@@ -27,6 +27,8 @@ mod errors;
 mod keys_at_rest;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
+#[path = "integration/log_request_id.rs"]
+mod log_request_id;
 #[path = "integration/models_cache.rs"]
 mod models_cache;
 #[path = "integration/models_retrieve.rs"]

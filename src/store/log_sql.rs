@@ -1,6 +1,7 @@
 //! `LogStore` on SQL: batched inserts of request log rows and the paginated list.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
 
@@ -23,7 +24,9 @@ impl LogStore for SqlStore {
     async fn insert_logs(&self, rows: &[RequestLog]) -> Result<()> {
         on_pool!(&self.pool, p => {
             let mut tx = p.begin().await?;
-            // One multi-row INSERT per chunk: far fewer round trips than a row each.
+            // One multi-row INSERT per chunk: far fewer round trips than a row each. A
+            // request id already stored is skipped, and only new rows are charged.
+            let mut inserted: Vec<String> = Vec::with_capacity(rows.len());
             for chunk in rows.chunks(ROWS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(INSERT_LOGS);
                 insert.push_values(chunk, |mut values, r| {
@@ -56,23 +59,32 @@ impl LogStore for SqlStore {
                         .push_bind(r.cache_creation_tokens)
                         .push_bind(r.reserved);
                 });
-                insert.build().execute(&mut *tx).await?;
+                insert.push(" ON CONFLICT (request_id) DO NOTHING RETURNING request_id");
+                // Not cached: a statement per batch size would stay prepared on every
+                // connection (hundreds of large statements).
+                let ids: Vec<String> = insert
+                    .build_query_scalar()
+                    .persistent(false)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                inserted.extend(ids);
             }
-            for (user_id, cost) in sum_costs(rows, |r| r.user_id) {
+            let new_rows = only_inserted(rows, &inserted);
+            for (user_id, cost) in sum_costs(&new_rows, |r| r.user_id) {
                 sqlx::query("UPDATE users SET balance = balance - $1 WHERE id = $2")
                     .bind(cost)
                     .bind(user_id)
                     .execute(&mut *tx)
                     .await?;
             }
-            for (token_id, cost) in sum_costs(rows, |r| r.token_id) {
+            for (token_id, cost) in sum_costs(&new_rows, |r| r.token_id) {
                 sqlx::query("UPDATE tokens SET quota_used = quota_used + $1 WHERE id = $2")
                     .bind(cost)
                     .bind(token_id)
                     .execute(&mut *tx)
                     .await?;
             }
-            for ((hour, user_id, token_id, provider, model), cell) in rollup::cells(rows) {
+            for ((hour, user_id, token_id, provider, model), cell) in rollup::cells(&new_rows) {
                 let mut upsert = sqlx::query(sqlx::AssertSqlSafe(rollup::UPSERT.as_str()))
                     .bind(hour)
                     .bind(user_id)
@@ -144,6 +156,21 @@ impl LogStore for SqlStore {
             .map(|done| done.rows_affected()))?;
         Ok(deleted)
     }
+}
+
+/// The rows whose request ids the database just inserted (all of them, unless some
+/// were stored before: a retried batch or a replayed journal).
+fn only_inserted<'a>(rows: &'a [RequestLog], inserted: &[String]) -> Cow<'a, [RequestLog]> {
+    if inserted.len() == rows.len() {
+        return Cow::Borrowed(rows);
+    }
+    let mut inserted: HashSet<&str> = inserted.iter().map(String::as_str).collect();
+    Cow::Owned(
+        rows.iter()
+            .filter(|r| inserted.remove(r.request_id.as_str()))
+            .cloned()
+            .collect(),
+    )
 }
 
 /// The total cost of a batch per user or token (one UPDATE each, not one per row).
