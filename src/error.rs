@@ -5,7 +5,7 @@ use poem::http::StatusCode;
 
 use crate::protocol::ClientProtocol;
 use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::{ApiResponse, Object, types::Type};
 
 /// Every failure the gateway can report, on the control plane and the data plane.
@@ -164,8 +164,10 @@ pub struct ErrorDetail {
     #[serde(rename = "type")]
     pub kind: String,
     /// Machine readable code (same as the type here).
+    #[oai(nullable)]
     pub code: Option<String>,
     /// The request field the error is about, when there is one.
+    #[oai(nullable)]
     pub param: Option<String>,
 }
 
@@ -208,35 +210,45 @@ impl IntoResponse for GatewayError {
 
 impl ApiResponse for GatewayError {
     fn meta() -> MetaResponses {
-        let error_range = |range: &str, description: &'static str| MetaResponse {
-            description,
-            status: None,
-            status_range: Some(range.to_string()),
-            content: vec![MetaMediaType {
-                content_type: "application/json; charset=utf-8",
-                schema: ErrorBody::schema_ref(),
-            }],
-            headers: vec![],
-        };
-        MetaResponses {
-            responses: vec![
-                error_range(
-                    "4XX",
-                    "Client error in the OpenAI error format (400 bad input, 401 not \
-                     authenticated, 403 forbidden, 404 not found, 409 conflict, 413 too large, \
-                     402 insufficient balance, 429 too many requests or token quota exhausted)",
-                ),
-                error_range(
-                    "5XX",
-                    "Server or upstream error in the OpenAI error format (502 upstream \
-                     unreachable or failed, 503 unavailable, 504 upstream timeout)",
-                ),
-            ],
-        }
+        error_responses(
+            "application/json; charset=utf-8",
+            ErrorBody::schema_ref(),
+            OPENAI_ERRORS,
+        )
     }
 
     fn register(registry: &mut Registry) {
         ErrorBody::register(registry);
+    }
+}
+
+/// Descriptions of the `4XX` and `5XX` answers in the OpenAI error format.
+pub const OPENAI_ERRORS: [&str; 2] = [
+    "Client error in the OpenAI error format (400 bad input, 401 not authenticated, 403 \
+     forbidden, 404 not found, 409 conflict, 413 too large, 402 insufficient balance, 429 \
+     too many requests or token quota exhausted)",
+    "Server or upstream error in the OpenAI error format (502 upstream unreachable or \
+     failed, 503 unavailable, 504 upstream timeout)",
+];
+
+/// The documented `4XX` and `5XX` answers with the error body of one client protocol.
+pub fn error_responses(
+    content_type: &'static str,
+    schema: MetaSchemaRef,
+    [client, server]: [&'static str; 2],
+) -> MetaResponses {
+    let error_range = |range: &str, description: &'static str| MetaResponse {
+        description,
+        status: None,
+        status_range: Some(range.to_string()),
+        content: vec![MetaMediaType {
+            content_type,
+            schema: schema.clone(),
+        }],
+        headers: vec![],
+    };
+    MetaResponses {
+        responses: vec![error_range("4XX", client), error_range("5XX", server)],
     }
 }
 

@@ -19,6 +19,7 @@ pub const MAX_PAGE: i64 = 500;
 pub struct AuditPage {
     pub items: Vec<AuditRow>,
     /// Pass as `before_id` to get the next (older) page; absent on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<i64>,
 }
 

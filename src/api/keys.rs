@@ -37,6 +37,7 @@ pub struct ProviderKey {
     pub provider: String,
     /// The key per the key strategy (`none`: absent, `masked`: `sk-p...cdef`,
     /// `plain`: whole), or whole with `reveal=true`.
+    #[oai(nullable)]
     pub key: Option<String>,
     pub created_at: String,
 }

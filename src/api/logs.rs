@@ -18,6 +18,7 @@ use crate::store::{LogFilter, RequestLog};
 pub struct LogPage {
     pub items: Vec<RequestLog>,
     /// Pass as `before_id` to get the next (older) page; absent on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<i64>,
 }
 

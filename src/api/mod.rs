@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod body;
+mod document;
 mod health;
 mod keys;
 mod logs;
@@ -19,8 +20,9 @@ mod usage;
 mod users;
 
 use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::OpenApiService;
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
+pub use document::openapi_json;
 pub use security::SessionAuth;
 
 /// Tags that group endpoints in Swagger UI.
@@ -86,52 +88,16 @@ fn service() -> OpenApiService<Apis, ()> {
         "gateway",
         env!("CARGO_PKG_VERSION"),
     )
+    .server(
+        ServerObject::new("/")
+            .description("This gateway: paths are relative to where the document is served."),
+    )
+    .license(LicenseObject::new("MIT").url("https://opensource.org/licenses/MIT"))
     .description(
         "AI API gateway: OpenAI- and Anthropic-compatible relay with provider key pools, \
          routing, request logs and accounts. Every error body has the OpenAI shape \
          `{\"error\": {\"message\", \"type\", \"code\", \"param\"}}`.",
     )
-}
-
-/// The OpenAPI document as pretty JSON (what `gateway openapi` prints and
-/// `/openapi.json` serves).
-pub fn openapi_json() -> String {
-    let spec = service().spec();
-    match serde_json::from_str::<serde_json::Value>(&spec) {
-        Ok(mut doc) => {
-            plain_refs(&mut doc);
-            serde_json::to_string_pretty(&doc).unwrap_or(spec)
-        }
-        Err(_) => spec,
-    }
-}
-
-/// poem-openapi documents a described field of a named type as
-/// `allOf: [{$ref}, {description}]`; SDK generators (openapi-python-client) reject
-/// that, so it becomes a plain `$ref` with the description beside it.
-fn plain_refs(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            let reference = match map.get("allOf").and_then(|all| all.as_array()) {
-                Some(parts)
-                    if parts.len() == 2
-                        && parts[1]
-                            .as_object()
-                            .is_some_and(|o| o.len() == 1 && o.contains_key("description")) =>
-                {
-                    parts[0].get("$ref").cloned()
-                }
-                _ => None,
-            };
-            if let Some(reference) = reference {
-                map.remove("allOf");
-                map.insert("$ref".to_string(), reference);
-            }
-            map.values_mut().for_each(plain_refs);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(plain_refs),
-        _ => {}
-    }
 }
 
 /// All routes: the API, Swagger UI at `/docs`, the document at `/openapi.json`.

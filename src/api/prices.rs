@@ -34,9 +34,11 @@ pub struct PriceInput {
     pub output_price: i64,
     /// Per 1M cached input tokens; default: the input price.
     #[oai(validator(minimum(value = "0")))]
+    #[oai(nullable)]
     pub cached_input_price: Option<i64>,
     /// Per 1M tokens written to the prompt cache (Anthropic); default: the input price.
     #[oai(validator(minimum(value = "0")))]
+    #[oai(nullable)]
     pub cache_write_price: Option<i64>,
     /// Free models are never charged (default false).
     #[serde(default)]
@@ -64,7 +66,9 @@ pub struct Price {
     pub model: String,
     pub input_price: i64,
     pub output_price: i64,
+    #[oai(nullable)]
     pub cached_input_price: Option<i64>,
+    #[oai(nullable)]
     pub cache_write_price: Option<i64>,
     pub free: bool,
     pub created_at: String,

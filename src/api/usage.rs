@@ -46,6 +46,7 @@ pub enum GroupBy {
 #[derive(Debug, Clone, Object)]
 pub struct UsageRow {
     /// Start of the period in the display timezone (absent for `period=all`).
+    #[oai(nullable)]
     pub period: Option<String>,
     /// The model, provider, user or token name.
     pub key: String,

@@ -142,12 +142,18 @@ pub struct RequestLog {
     pub method: String,
     /// Full path with the query string.
     pub path: String,
+    #[oai(nullable)]
     pub requested_model: Option<String>,
+    #[oai(nullable)]
     pub upstream_model: Option<String>,
+    #[oai(nullable)]
     pub provider: Option<String>,
     /// Provider key, shown per the key strategy.
+    #[oai(nullable)]
     pub provider_key: Option<String>,
+    #[oai(nullable)]
     pub user_name: Option<String>,
+    #[oai(nullable)]
     pub token_name: Option<String>,
     /// HTTP status sent to the client (499 when the client went away).
     pub status: i64,
@@ -165,12 +171,16 @@ pub struct RequestLog {
     pub reserved: i64,
     pub latency_ms: i64,
     /// Time to the first upstream byte, for relayed requests.
+    #[oai(nullable)]
     pub ttfb_ms: Option<i64>,
     /// Error text (the upstream's own text for upstream failures).
+    #[oai(nullable)]
     pub error: Option<String>,
     /// Id of the user who made the call, when known.
+    #[oai(nullable)]
     pub user_id: Option<i64>,
     /// Id of the gateway token used, for `/v1` calls.
+    #[oai(nullable)]
     pub token_id: Option<i64>,
     /// True when the upstream reported no usage (a cut stream) and the token counts
     /// were estimated from the text seen.

@@ -19,24 +19,31 @@ pub struct ProviderInput {
     #[oai(validator(max_length = 2048))]
     pub base_url: String,
     /// Path of the models endpoint, default `/v1/models`.
+    #[oai(nullable)]
     pub models_path: Option<String>,
     /// Key pool strategy, default `first`.
     pub key_strategy: Option<PoolStrategy>,
     /// Default true.
+    #[oai(nullable)]
     pub enabled: Option<bool>,
     /// Higher is tried first when several providers serve a model; default 0.
+    #[oai(nullable)]
     pub priority: Option<i64>,
     /// Weighted choice among providers of equal priority; default 1.
     #[oai(validator(minimum(value = "0")))]
+    #[oai(nullable)]
     pub weight: Option<i64>,
     /// Overrides `upstream.first_byte_timeout_ms` for this provider.
     #[oai(validator(minimum(value = "1")))]
+    #[oai(nullable)]
     pub first_byte_timeout_ms: Option<i64>,
     /// Overrides `upstream.idle_timeout_ms` for this provider.
     #[oai(validator(minimum(value = "1")))]
+    #[oai(nullable)]
     pub idle_timeout_ms: Option<i64>,
     /// Overrides `upstream.total_timeout_ms` for this provider.
     #[oai(validator(minimum(value = "1")))]
+    #[oai(nullable)]
     pub total_timeout_ms: Option<i64>,
 }
 
@@ -71,8 +78,11 @@ pub struct Provider {
     pub priority: i64,
     pub weight: i64,
     /// Per-provider timeout overrides (absent: the config file's values).
+    #[oai(nullable)]
     pub first_byte_timeout_ms: Option<i64>,
+    #[oai(nullable)]
     pub idle_timeout_ms: Option<i64>,
+    #[oai(nullable)]
     pub total_timeout_ms: Option<i64>,
     /// Number of keys in its pool.
     pub key_count: i64,

@@ -17,7 +17,7 @@ use super::security::TokenAuth;
 use crate::app::{AppState, RequestMeta};
 use crate::error::{GatewayError, Result};
 use crate::relay::{Endpoint, RelayInput, handle};
-use payload::{Audio, JsonOrStream, RelayReply, RelayRequest};
+use payload::{Audio, JsonOrStream, MessagesReply, RelayReply, RelayRequest};
 use schemas::{ChatCompletionRequest, CountTokensRequest, MessagesRequest, ModelRequest};
 
 /// One model in the OpenAI list format.
@@ -261,7 +261,7 @@ impl RelayApi {
         state: Data<&AppState>,
         req: &Request,
         body: RelayRequest<MessagesRequest>,
-    ) -> RelayReply<JsonOrStream> {
+    ) -> RelayReply<MessagesReply> {
         relay(&state, req, auth, Endpoint::Messages, body).await
     }
 
@@ -279,7 +279,7 @@ impl RelayApi {
         state: Data<&AppState>,
         req: &Request,
         body: RelayRequest<CountTokensRequest>,
-    ) -> RelayReply<JsonOrStream> {
+    ) -> RelayReply<MessagesReply> {
         relay(&state, req, auth, Endpoint::CountTokens, body).await
     }
 }

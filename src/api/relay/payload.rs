@@ -15,7 +15,8 @@ use poem_openapi::registry::{
 use poem_openapi::types::Type;
 
 use crate::api::body::read_limited;
-use crate::error::{ErrorBody, GatewayError};
+use crate::error::{ErrorBody, GatewayError, error_responses};
+use crate::protocol::anthropic::AnthropicErrorBody;
 use crate::protocol::openai::RequestView;
 
 /// A relayed request body: the exact bytes and the fields routing needs. `T` only
@@ -112,10 +113,19 @@ impl<K: Send> IntoResponse for RelayReply<K> {
     }
 }
 
-/// Which media types a relayed answer may have.
+/// Which media types a relayed answer may have, and the shape of its errors.
 pub trait ReplyKind {
     const MEDIA: &'static [&'static str];
     const DESCRIPTION: &'static str;
+
+    /// The documented error answers (the OpenAI shape unless overridden).
+    fn errors() -> MetaResponses {
+        GatewayError::meta()
+    }
+
+    fn register_errors(registry: &mut Registry) {
+        ErrorBody::register(registry);
+    }
 }
 
 /// JSON, or an event stream when the request had `"stream": true`.
@@ -126,6 +136,34 @@ impl ReplyKind for JsonOrStream {
     const DESCRIPTION: &'static str =
         "The upstream's answer, byte for byte: JSON, or server-sent events when `stream` is true.";
 }
+
+/// JSON or Messages events, with errors in the Anthropic shape.
+pub struct MessagesReply;
+
+impl ReplyKind for MessagesReply {
+    const MEDIA: &'static [&'static str] = JsonOrStream::MEDIA;
+    const DESCRIPTION: &'static str = JsonOrStream::DESCRIPTION;
+
+    fn errors() -> MetaResponses {
+        error_responses(
+            "application/json",
+            AnthropicErrorBody::schema_ref(),
+            ANTHROPIC_ERRORS,
+        )
+    }
+
+    fn register_errors(registry: &mut Registry) {
+        AnthropicErrorBody::register(registry);
+    }
+}
+
+const ANTHROPIC_ERRORS: [&str; 2] = [
+    "Client error in the Anthropic error format (400 invalid_request_error, 401 \
+     authentication_error, 402/403 permission_error, 404 not_found_error, 413 too large, \
+     429 rate_limit_error)",
+    "Server or upstream error in the Anthropic error format (api_error for 502 upstream \
+     unreachable or failed, 503 unavailable, 504 upstream timeout)",
+];
 
 /// Audio bytes.
 pub struct Audio;
@@ -151,11 +189,11 @@ impl<K: ReplyKind + Send> ApiResponse for RelayReply<K> {
                 .collect(),
             headers: vec![],
         }];
-        responses.extend(GatewayError::meta().responses);
+        responses.extend(K::errors().responses);
         MetaResponses { responses }
     }
 
     fn register(registry: &mut Registry) {
-        ErrorBody::register(registry);
+        K::register_errors(registry);
     }
 }

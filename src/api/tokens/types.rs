@@ -32,12 +32,15 @@ pub struct TokenInput {
     pub models: Vec<String>,
     /// Spending limit in micro-units; absent: unlimited.
     #[oai(validator(minimum(value = "0")))]
+    #[oai(nullable)]
     pub quota_limit: Option<i64>,
     /// Expiry in the display timezone (`2025-09-26 15:10:50`); absent: never.
+    #[oai(nullable)]
     pub expires_at: Option<String>,
     /// `enabled` (default) or `disabled`.
     pub status: Option<TokenStatus>,
     /// Owner (admins only; default: the caller).
+    #[oai(nullable)]
     pub user_id: Option<i64>,
 }
 
@@ -50,11 +53,14 @@ pub struct Token {
     /// The start and end of the key, e.g. `sk-Ab12c...wxyz`.
     pub key_prefix: String,
     pub models: Vec<String>,
+    #[oai(nullable)]
     pub quota_limit: Option<i64>,
     pub quota_used: i64,
+    #[oai(nullable)]
     pub expires_at: Option<String>,
     pub status: TokenStatus,
     pub created_at: String,
+    #[oai(nullable)]
     pub last_used_at: Option<String>,
 }
 

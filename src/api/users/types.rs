@@ -32,6 +32,7 @@ pub struct NewUserInput {
     #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
     pub username: String,
     /// Shown name; defaults to the username.
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// At least 8 characters.
     #[oai(validator(min_length = 8, max_length = 256))]
@@ -39,6 +40,7 @@ pub struct NewUserInput {
     /// Default `user`.
     pub role: Option<Role>,
     /// Default true.
+    #[oai(nullable)]
     pub enabled: Option<bool>,
     /// Models the user may use: `provider/model`, `provider/*` or `*`; empty means none.
     #[serde(default)]
@@ -51,9 +53,11 @@ pub struct NewUserInput {
 pub struct UserUpdate {
     #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
     pub username: String,
+    #[oai(nullable)]
     pub display_name: Option<String>,
     /// A new password (at least 8 characters); absent keeps the current one.
     #[oai(validator(min_length = 8, max_length = 256))]
+    #[oai(nullable)]
     pub password: Option<String>,
     pub role: Role,
     pub enabled: bool,

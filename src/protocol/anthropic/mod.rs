@@ -2,11 +2,13 @@
 //! stream events, the Anthropic error shape, and the passthrough stream observer.
 
 pub mod aggregate;
+mod error;
 pub mod from_openai;
 mod passthrough;
 
 use serde::Deserialize;
 
+pub use error::{AnthropicErrorBody, error_body, error_type};
 pub use passthrough::AnthropicPassthrough;
 
 use super::openai::{PromptDetails, Usage};
@@ -94,28 +96,6 @@ pub fn usage_of(body: &[u8]) -> Option<Usage> {
         .ok()?
         .usage
         .map(AnthropicUsage::to_usage)
-}
-
-/// Maps an HTTP status to the Anthropic error type.
-pub fn error_type(status: u16) -> &'static str {
-    match status {
-        400 | 413 | 422 => "invalid_request_error",
-        401 => "authentication_error",
-        402 | 403 => "permission_error",
-        404 => "not_found_error",
-        429 => "rate_limit_error",
-        529 => "overloaded_error",
-        _ => "api_error",
-    }
-}
-
-/// `{"type":"error","error":{"type","message"}}`.
-pub fn error_body(kind: &str, message: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({
-        "type": "error",
-        "error": {"type": kind, "message": message},
-    }))
-    .unwrap_or_default()
 }
 
 #[cfg(test)]
