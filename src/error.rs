@@ -5,6 +5,7 @@ use poem::http::StatusCode;
 
 use crate::protocol::ClientProtocol;
 use poem::{IntoResponse, Response};
+use poem_openapi::error::{ParseParamError, ParsePathError};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::{ApiResponse, Object, types::Type};
 
@@ -268,17 +269,27 @@ pub fn anthropic_error(status: StatusCode, message: &str) -> Response {
         .body(crate::protocol::anthropic::error_body(kind, message))
 }
 
-/// Turns any framework error (parse errors, unknown route, wrong method, auth) into the
-/// OpenAI error format (the Anthropic one for `anthropic` clients), keeping the status
+/// Turns any framework error (parameter parse errors, unknown route, wrong method, auth)
+/// into the OpenAI error format (the Anthropic one for `anthropic` clients), keeping the status
 /// the framework chose.
 pub fn error_response(err: &poem::Error, anthropic: bool) -> Response {
+    let protocol = if anthropic {
+        ClientProtocol::Anthropic
+    } else {
+        ClientProtocol::OpenAi
+    };
     if let Some(gateway_error) = err.downcast_ref::<GatewayError>() {
-        let protocol = if anthropic {
-            ClientProtocol::Anthropic
-        } else {
-            ClientProtocol::OpenAi
-        };
         return protocol.error_response(gateway_error);
+    }
+    if let Some(parse) = err.downcast_ref::<ParseParamError>() {
+        let name = parse.name;
+        let message = format!("parameter `{name}` is invalid: {}", parse.reason);
+        return protocol.error_response(&GatewayError::bad_param(name, message));
+    }
+    // poem-openapi names path parameters `param0`...: the reason alone is meaningful.
+    if let Some(parse) = err.downcast_ref::<ParsePathError>() {
+        let message = format!("invalid path parameter: {}", parse.reason);
+        return protocol.error_response(&GatewayError::bad_request(message));
     }
     let status = err.status();
     let kind = match status {

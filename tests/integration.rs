@@ -21,6 +21,8 @@ mod billing_queries;
 mod common;
 #[path = "integration/config_errors.rs"]
 mod config_errors;
+#[path = "integration/contract_input.rs"]
+mod contract_input;
 #[path = "integration/errors.rs"]
 mod errors;
 #[path = "integration/keys_at_rest.rs"]

@@ -14,6 +14,8 @@ use crate::error::{GatewayError, Result};
 
 /// Credentials.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[oai(example)]
 pub struct LoginRequest {
     pub username: String,

@@ -1,6 +1,7 @@
 //! `JsonBody<T>`: a JSON request body documented with `T`'s schema, whose parse errors
 //! name the offending field (poem-openapi's own messages do not for missing fields or
-//! wrong types), as `400 invalid_request_error` with `param` set.
+//! wrong types), as `400 invalid_request_error` with `param` set. Request objects deny
+//! unknown fields, so a misspelled field is an error, not a silent default.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::TryStreamExt;
@@ -44,7 +45,9 @@ impl<T: ParseFromJSON + DeserializeOwned> ParsePayload for JsonBody<T> {
 
 impl_apirequest_for_payload!(JsonBody<T>, T: ParseFromJSON + DeserializeOwned);
 
-/// Parses and validates; on failure, serde's path-aware message names the field.
+/// Parses and validates. serde reads first (strict types, where poem-openapi would
+/// turn `12` into `"12"` for a text field; unknown fields), and its path-aware message
+/// names the field; then poem-openapi applies the validators (length, pattern, range).
 pub fn parse_json<T: ParseFromJSON + DeserializeOwned>(bytes: &[u8]) -> Result<T, GatewayError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(GatewayError::bad_request(
@@ -54,50 +57,44 @@ pub fn parse_json<T: ParseFromJSON + DeserializeOwned>(bytes: &[u8]) -> Result<T
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| {
         GatewayError::bad_request(format!("request body is not valid JSON: {err}"))
     })?;
-    match T::parse_from_json(Some(value)) {
-        Ok(parsed) => Ok(parsed),
-        Err(poem_error) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(err) => {
-                    let path = err.path().to_string();
-                    let inner = err.into_inner().to_string();
-                    let param = missing_field(&inner).unwrap_or(path);
-                    let param = if param == "." { String::new() } else { param };
-                    let message = if param.is_empty() || inner.contains(&format!("`{param}`")) {
-                        format!("invalid request body: {inner}")
-                    } else {
-                        format!("invalid request body: field `{param}`: {inner}")
-                    };
-                    Err(GatewayError::BadRequest {
-                        message,
-                        param: Some(param).filter(|p| !p.is_empty()),
-                    })
-                }
-                // Types are fine, so a validator (length, pattern, range) failed; its
-                // message names the field.
-                Ok(_) => {
-                    let message = poem_error.into_message();
-                    let param = message
-                        .split_once("field `")
-                        .and_then(|(_, rest)| rest.split_once('`'))
-                        .map(|(field, _)| field.to_string());
-                    let detail = message
-                        .split_once("\": ")
-                        .map_or(message.as_str(), |(_, detail)| detail);
-                    Err(GatewayError::BadRequest {
-                        message: format!("invalid request body: {detail}"),
-                        param,
-                    })
-                }
-            }
-        }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    if let Err(err) = serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        let param = quoted_after(&inner, "missing field `")
+            .or_else(|| quoted_after(&inner, "unknown field `"))
+            .unwrap_or(path);
+        let param = if param == "." { String::new() } else { param };
+        let message = if param.is_empty() || inner.contains(&format!("`{param}`")) {
+            format!("invalid request body: {inner}")
+        } else {
+            format!("invalid request body: field `{param}`: {inner}")
+        };
+        return Err(GatewayError::BadRequest {
+            message,
+            param: Some(param).filter(|p| !p.is_empty()),
+        });
     }
+    T::parse_from_json(Some(value)).map_err(|poem_error| {
+        // Types are fine, so a validator failed; its message names the field.
+        let message = poem_error.into_message();
+        let param = message
+            .split_once("field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(field, _)| field.to_string());
+        let detail = message
+            .split_once("\": ")
+            .map_or(message.as_str(), |(_, detail)| detail);
+        GatewayError::BadRequest {
+            message: format!("invalid request body: {detail}"),
+            param,
+        }
+    })
 }
 
-/// `missing field `x`` -> `x`.
-fn missing_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
+/// `missing field `x`` (with `prefix` = "missing field `") -> `x`.
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
     rest.split('`').next().map(str::to_string)
 }
 

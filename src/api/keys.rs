@@ -14,6 +14,8 @@ use crate::store::KeyRow;
 
 /// A key to add to a provider's pool.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[oai(example)]
 pub struct KeyInput {
     /// The provider API key.

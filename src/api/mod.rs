@@ -12,6 +12,7 @@ mod logs;
 mod models;
 mod prices;
 mod providers;
+mod query;
 mod relay;
 mod security;
 mod tokens;
@@ -96,7 +97,8 @@ fn service() -> OpenApiService<Apis, ()> {
     .description(
         "AI API gateway: OpenAI- and Anthropic-compatible relay with provider key pools, \
          routing, request logs and accounts. Every error body has the OpenAI shape \
-         `{\"error\": {\"message\", \"type\", \"code\", \"param\"}}`.",
+         `{\"error\": {\"message\", \"type\", \"code\", \"param\"}}`. Request bodies \
+         reject unknown fields; empty query parameters (`from=`) count as absent.",
     )
 }
 
@@ -114,5 +116,5 @@ pub fn routes() -> impl Endpoint {
         .nest("/docs", ui)
         .at("/openapi.json", spec)
         .nest("/", service)
-        .before(|req| async move { Ok(relay::encode_model_id(req)) })
+        .before(|req| async move { Ok(relay::encode_model_id(query::drop_empty_params(req))) })
 }

@@ -27,6 +27,8 @@ pub struct UpstreamModels {
 
 /// Ids to leave out when replacing the cache with the upstream list.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ExcludeIds {
     /// Upstream ids not to cache.
     #[oai(default)]

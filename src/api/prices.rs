@@ -17,6 +17,8 @@ use crate::store::{PriceFields, PriceRow};
 
 /// A price as written by the admin (`POST` creates, `PUT` replaces).
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[oai(example)]
 pub struct PriceInput {
     /// `provider/model`, a pattern ending in `*` (`deepseek/*`), or `*` for all.

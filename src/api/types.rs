@@ -64,6 +64,8 @@ impl PoolStrategy {
 
 /// A list of model ids.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[oai(example)]
 pub struct ModelIds {
     /// Upstream model ids, without the provider prefix.

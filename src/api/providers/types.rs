@@ -7,6 +7,8 @@ use crate::api::types::{ApiType, PoolStrategy};
 
 /// A provider as written by the admin (`POST` creates, `PUT` replaces).
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 #[oai(example)]
 pub struct ProviderInput {
     /// Unique name; clients address its models as `name/model`. Letters, digits, `-`,

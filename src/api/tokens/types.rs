@@ -22,6 +22,8 @@ pub enum TokenStatus {
 
 /// A token as written by its owner or an admin (`POST` creates, `PUT` replaces).
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct TokenInput {
     #[oai(validator(min_length = 1, max_length = 128))]
     pub name: String,

@@ -13,6 +13,8 @@ use crate::error::{GatewayError, Result};
 
 /// A change to a user's balance.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct BalanceChange {
     /// Micro-units to add (negative to deduct), e.g. 10000000 = 10.00.
     pub amount: i64,

@@ -27,6 +27,8 @@ impl Role {
 
 /// A new user (admin).
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewUserInput {
     /// Unique login name: letters, digits, `-`, `_`, `.`, `@`.
     #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
@@ -50,6 +52,8 @@ pub struct NewUserInput {
 
 /// A user's settings, replaced as a whole (admin). `password` only when it changes.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     #[oai(validator(pattern = r"^[A-Za-z0-9._@-]{1,64}$"))]
     pub username: String,
@@ -103,6 +107,8 @@ impl From<UserRow> for User {
 
 /// A password change by the user themself.
 #[derive(Debug, Clone, Object, serde::Deserialize)]
+#[oai(deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub old_password: String,
     #[oai(validator(min_length = 8, max_length = 256))]
