@@ -11,6 +11,7 @@ use chrono::FixedOffset;
 use serde::Deserialize;
 
 mod aliases;
+mod otel_env;
 mod raw;
 
 pub use aliases::load_aliases;
@@ -226,7 +227,9 @@ impl Config {
             max_body_bytes: usize::try_from(raw.server.max_body_bytes).unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),
             aliases,
-            telemetry: telemetry_settings(raw.telemetry, &file_error)?,
+            telemetry: otel_env::apply(telemetry_settings(raw.telemetry, &file_error)?, |name| {
+                std::env::var(name).ok()
+            })?,
             anthropic_max_tokens: raw.anthropic.default_max_tokens,
         })
     }

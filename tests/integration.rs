@@ -37,6 +37,8 @@ mod models_cache;
 mod models_retrieve;
 #[path = "integration/operations.rs"]
 mod operations;
+#[path = "integration/otel_env.rs"]
+mod otel_env;
 #[path = "integration/providers_keys.rs"]
 mod providers_keys;
 #[path = "integration/relay.rs"]

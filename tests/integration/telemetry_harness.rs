@@ -15,15 +15,34 @@ use serde_json::{Value, json};
 use crate::common::{ADMIN_PASSWORD, MockUpstream, TestResult, UPSTREAM_KEY};
 
 pub type Spans = Arc<Mutex<Vec<Span>>>;
+/// The resource of every export, as `(key, value)` pairs.
+pub type Resources = Arc<Mutex<Vec<Vec<(String, String)>>>>;
 
 #[handler]
-async fn receive(body: poem::Body, Data(spans): Data<&Spans>) -> poem::Result<()> {
+async fn receive(
+    body: poem::Body,
+    Data(spans): Data<&Spans>,
+    Data(resources): Data<&Resources>,
+) -> poem::Result<()> {
     let bytes = body.into_bytes().await?;
     let request = ExportTraceServiceRequest::decode(bytes).map_err(poem::error::BadRequest)?;
-    let mut all = spans
-        .lock()
-        .map_err(|_| poem::error::InternalServerError(std::fmt::Error))?;
+    let poisoned = || poem::error::InternalServerError(std::fmt::Error);
+    let mut all = spans.lock().map_err(|_| poisoned())?;
+    let mut seen = resources.lock().map_err(|_| poisoned())?;
     for resource in request.resource_spans {
+        let attributes = resource.resource.map(|r| r.attributes).unwrap_or_default();
+        seen.push(
+            attributes
+                .iter()
+                .map(|kv| {
+                    let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                        Some(Any::StringValue(s)) => s.clone(),
+                        other => format!("{other:?}"),
+                    };
+                    (kv.key.clone(), value)
+                })
+                .collect(),
+        );
         for scope in resource.scope_spans {
             all.extend(scope.spans);
         }
@@ -33,14 +52,22 @@ async fn receive(body: poem::Body, Data(spans): Data<&Spans>) -> poem::Result<()
 
 /// An OTLP/HTTP receiver on 127.0.0.1; returns its address and the spans it got.
 pub async fn receiver() -> TestResult<(String, Spans)> {
+    let (endpoint, spans, _) = receiver_with_resources().await?;
+    Ok((endpoint, spans))
+}
+
+/// [`receiver`], also keeping the resource attributes of each export.
+pub async fn receiver_with_resources() -> TestResult<(String, Spans, Resources)> {
     let spans: Spans = Arc::default();
+    let resources: Resources = Arc::default();
     let acceptor = gateway::listener::NoDelayAcceptor::bind("127.0.0.1:0".parse()?).await?;
     let addr = acceptor.local_addr();
     let app = Route::new()
         .at("/v1/traces", post(receive))
-        .data(spans.clone());
+        .data(spans.clone())
+        .data(resources.clone());
     tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
-    Ok((format!("http://{addr}/v1/traces"), spans))
+    Ok((format!("http://{addr}/v1/traces"), spans, resources))
 }
 
 /// The gateway binary with telemetry on; killed on drop.
@@ -58,6 +85,12 @@ impl Drop for Gateway {
 }
 
 pub async fn gateway(endpoint: &str) -> TestResult<Gateway> {
+    gateway_with(endpoint, &[]).await
+}
+
+/// The gateway binary exporting to `endpoint` (the settings file's `otlp_endpoint`),
+/// with `env` set in its environment.
+pub async fn gateway_with(endpoint: &str, env: &[(&str, &str)]) -> TestResult<Gateway> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -73,6 +106,7 @@ pub async fn gateway(endpoint: &str) -> TestResult<Gateway> {
     let child = Command::new(env!("CARGO_BIN_EXE_gateway"))
         .arg("--config")
         .arg(&path)
+        .envs(env.iter().copied())
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
