@@ -57,3 +57,15 @@ mod telemetry_harness;
 mod tokens;
 #[path = "integration/users.rs"]
 mod users;
+
+// Reservations that bound what the upstream may spend.
+#[path = "integration/paid.rs"]
+mod paid;
+#[path = "integration/reservation_limits.rs"]
+mod reservation_limits;
+#[path = "integration/reservation_prompts.rs"]
+mod reservation_prompts;
+#[path = "integration/reservation_refusals.rs"]
+mod reservation_refusals;
+#[path = "integration/usage_estimates.rs"]
+mod usage_estimates;

@@ -102,6 +102,8 @@ pub async fn start(
     });
     state.refresh().await?;
     state.load_ledger().await?;
+    // The tokenizer's vocabulary loads off the request path, once per process.
+    tokio::task::spawn_blocking(crate::billing::estimate::warm_up);
     let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
     let retention = crate::retention::spawn(
         state.logs.clone(),

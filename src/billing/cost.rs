@@ -1,11 +1,10 @@
 //! Prices and the cost of a usage, in integer micro-units of the configured currency
 //! per one million tokens; arithmetic in i128 so no product can overflow.
 
+use super::estimate::Estimate;
 use crate::protocol::openai::Usage;
 
 const PER: i128 = 1_000_000;
-/// Completion tokens assumed when a request sets no limit, for the reservation.
-pub const DEFAULT_COMPLETION_ESTIMATE: i64 = 1024;
 
 /// A model's price; `cached_input` and `cache_write` default to `input` when unset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,18 +48,17 @@ impl Price {
         per_million(total)
     }
 
-    /// The reservation for a request: its prompt estimated from its size, and its
-    /// completion limit (or a default).
-    pub fn estimate(&self, prompt_bytes: usize, max_tokens: Option<i64>) -> i64 {
+    /// The reservation for a request: its estimated prompt and its output limit.
+    pub fn estimate(&self, estimate: &Estimate) -> i64 {
         if self.free {
             return 0;
         }
-        let prompt = i128::try_from(prompt_bytes.div_ceil(4)).unwrap_or(i128::MAX / PER);
-        let completion = i128::from(max_tokens.unwrap_or(DEFAULT_COMPLETION_ESTIMATE).max(0));
+        let prompt = i128::from(estimate.prompt_tokens.max(0));
+        let output = i128::from(estimate.output_tokens.max(0));
         per_million(
             prompt
                 .saturating_mul(i128::from(self.input))
-                .saturating_add(completion.saturating_mul(i128::from(self.output))),
+                .saturating_add(output.saturating_mul(i128::from(self.output))),
         )
     }
 }
@@ -139,11 +137,15 @@ mod tests {
             free: false,
         };
         assert_eq!(price.cost(&usage(i64::MAX, i64::MAX, 0, 0, 0)), i64::MAX);
-        assert!(price.estimate(usize::MAX, Some(i64::MAX)) > 0);
+        let huge = Estimate {
+            prompt_tokens: i64::MAX,
+            output_tokens: i64::MAX,
+        };
+        assert_eq!(price.estimate(&huge), i64::MAX);
     }
 
     #[test]
-    fn estimate_uses_size_and_limit() {
+    fn estimate_prices_prompt_and_output_limit() {
         let price = Price {
             input: 1_000_000,
             output: 2_000_000,
@@ -151,7 +153,19 @@ mod tests {
             cache_write: 0,
             free: false,
         };
-        assert_eq!(price.estimate(4000, Some(100)), 1000 + 200);
-        assert_eq!(price.estimate(0, None), 2 * DEFAULT_COMPLETION_ESTIMATE);
+        let estimate = |prompt_tokens, output_tokens| Estimate {
+            prompt_tokens,
+            output_tokens,
+        };
+        assert_eq!(price.estimate(&estimate(1000, 100)), 1000 + 200);
+        assert_eq!(price.estimate(&estimate(0, 1)), 2);
+        assert_eq!(
+            Price {
+                free: true,
+                ..price
+            }
+            .estimate(&estimate(1000, 100)),
+            0
+        );
     }
 }

@@ -3,9 +3,9 @@
 //! it with the request's log row (the log writer applies both in one transaction), so
 //! a settled charge is never lost and never applied twice.
 //!
-//! Bound on overspending: a request reserves its estimate, capped by what is left, and
-//! nobody can reserve what is already reserved; so with N requests in flight the total
-//! charged exceeds the balance by at most what they used beyond their reservations.
+//! Bound on overspending: a request reserves its whole estimate or is refused (never
+//! a part of it), and nobody can reserve what is already reserved; so the total charged
+//! exceeds the balance by at most what the requests used beyond their reservations.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -101,39 +101,46 @@ impl Ledger {
         self.books().tokens.remove(&token_id);
     }
 
-    /// Holds up to `estimate` for a request, capped by what the user and token have
-    /// left. 402 when the balance is used up, 429 when the token quota is.
+    /// Holds `estimate` for a request. 429 when the token quota left (less what is
+    /// reserved) cannot cover it, 402 when the balance left cannot.
     pub fn reserve(
         self: &Arc<Self>,
         user_id: i64,
         token_id: i64,
         estimate: i64,
     ) -> Result<Reservation> {
+        let amount = estimate.max(0);
         let mut books = self.books();
-        let token_left = match books.tokens.get(&token_id) {
-            Some(Quota {
-                limit: Some(limit),
-                used,
-                reserved,
-            }) => Some(limit.saturating_sub(*used).saturating_sub(*reserved)),
-            _ => None,
-        };
-        if token_left.is_some_and(|left| left <= 0) {
-            return Err(GatewayError::QuotaExhausted(
-                "token quota exhausted: this API key has used up its quota".into(),
-            ));
+        if let Some(Quota {
+            limit: Some(limit),
+            used,
+            reserved,
+        }) = books.tokens.get(&token_id)
+        {
+            let left = limit.saturating_sub(*used).saturating_sub(*reserved);
+            if left <= 0 {
+                return Err(GatewayError::QuotaExhausted(
+                    "token quota exhausted: this API key has used up its quota".into(),
+                ));
+            }
+            if amount > left {
+                return Err(GatewayError::QuotaExhausted(format!(
+                    "token quota too low for this request: it may cost up to {amount} (its prompt and output limit) and {left} is left; lower max_tokens or raise the quota"
+                )));
+            }
         }
         let account = books.users.entry(user_id).or_default();
-        let user_left = account.balance.saturating_sub(account.reserved);
-        if user_left <= 0 {
+        let left = account.balance.saturating_sub(account.reserved);
+        if left <= 0 {
             return Err(GatewayError::InsufficientBalance(
                 "insufficient balance: top up the account to keep using paid models".into(),
             ));
         }
-        let amount = estimate
-            .max(0)
-            .min(user_left)
-            .min(token_left.unwrap_or(i64::MAX));
+        if amount > left {
+            return Err(GatewayError::InsufficientBalance(format!(
+                "insufficient balance for this request: it may cost up to {amount} (its prompt and output limit); lower max_tokens or top up the account"
+            )));
+        }
         account.reserved = account.reserved.saturating_add(amount);
         if let Some(quota) = books.tokens.get_mut(&token_id) {
             quota.reserved = quota.reserved.saturating_add(amount);

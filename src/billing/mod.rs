@@ -1,10 +1,13 @@
 //! Billing: prices (exact model ids and `provider/*` patterns), the cost of a usage in
-//! integer micro-units, and the in-memory ledger of balances and token quotas.
+//! integer micro-units, the estimate a request is reserved at, and the in-memory
+//! ledger of balances and token quotas.
 
 mod cost;
+pub mod estimate;
 mod ledger;
 
-pub use cost::{DEFAULT_COMPLETION_ESTIMATE, Price};
+pub use cost::Price;
+pub use estimate::Estimate;
 pub use ledger::{Ledger, Reservation};
 
 use std::collections::HashMap;

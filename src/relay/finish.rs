@@ -1,12 +1,17 @@
 //! The one log row of a relayed request, filled in as the request goes, and written
 //! exactly once: when the answer ends, fails, or the client goes away (dropped = 499).
 //! Writing it also settles the request's charge: the cost of the usage seen (reported
-//! or estimated) is applied to the ledger and carried by the row to the database.
+//! or estimated) is applied to the ledger and carried by the row to the database. A
+//! request the client left before any usage arrived (stream or not) is charged its
+//! prompt, estimated, once it reached the upstream.
 
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use super::RelayInput;
 use crate::app::AppState;
+use crate::billing::estimate::Prompt;
 use crate::billing::{Price, Reservation};
 use crate::clock::Clock;
 use crate::logsink::LogSink;
@@ -24,8 +29,7 @@ pub const CLIENT_CLOSED: u16 = 499;
 pub struct Finish {
     sink: LogSink,
     started: Instant,
-    /// Size of the client's request, for a prompt estimate.
-    prompt_bytes: usize,
+    prompt: Prompt,
     row: Option<RequestLog>,
     billing: Option<Billing>,
     trace: Option<Box<Trace>>,
@@ -51,7 +55,7 @@ impl Finish {
         Finish {
             sink: state.sink.clone(),
             started: Instant::now(),
-            prompt_bytes: input.raw.len(),
+            prompt: Prompt::NotSent,
             billing: None,
             trace: None,
             row: Some(RequestLog {
@@ -77,7 +81,7 @@ impl Finish {
         Finish {
             sink: self.sink.clone(),
             started: self.started,
-            prompt_bytes: self.prompt_bytes,
+            prompt: std::mem::take(&mut self.prompt),
             row: self.row.take(),
             billing: self.billing.take(),
             trace: self.trace.take(),
@@ -164,6 +168,11 @@ impl Finish {
         }
     }
 
+    /// The body goes upstream now; `prompt_tokens` if the reservation counted them.
+    pub fn sending(&mut self, body: Bytes, prompt_tokens: Option<i64>) {
+        self.prompt = Prompt::sent(body, prompt_tokens);
+    }
+
     /// Marks the moment the upstream's answer began.
     pub fn first_byte(&mut self) {
         let elapsed = elapsed_ms(self.started);
@@ -184,11 +193,11 @@ impl Finish {
     }
 
     /// No usage arrived: estimate the completion from the text seen and the prompt
-    /// from the request size, and mark the row as estimated.
+    /// from the upstream request, and mark the row as estimated.
     pub fn estimate_completion(&mut self, text_chars: usize) {
-        let prompt_bytes = self.prompt_bytes;
+        let prompt_tokens = self.prompt.tokens();
         if let Some(row) = self.row() {
-            row.prompt_tokens = estimate_tokens(prompt_bytes);
+            row.prompt_tokens = prompt_tokens;
             row.completion_tokens = estimate_tokens(text_chars);
             row.total_tokens = row.prompt_tokens.saturating_add(row.completion_tokens);
             row.usage_estimated = true;
@@ -208,6 +217,12 @@ impl Finish {
     }
 
     fn write(&mut self, status: u16, error: Option<String>) {
+        // The client left while the upstream worked: its prompt is paid for.
+        let no_usage = |row: &RequestLog| !row.usage_estimated && row.total_tokens == 0;
+        let sent = !matches!(self.prompt, Prompt::NotSent);
+        if status == CLIENT_CLOSED && sent && self.row.as_ref().is_some_and(no_usage) {
+            self.estimate_completion(0);
+        }
         let Some(mut row) = self.row.take() else {
             return;
         };

@@ -8,6 +8,8 @@
 //! 4. `plan` pairs the client's protocol with the provider's: the same protocol is a
 //!    passthrough (`model` rewritten in place, stream usage asked for when the client
 //!    did not), a different one is translated (`protocol::*::from_*`).
+//!    The reservation is read from that outgoing body (`billing::estimate`: its output
+//!    limit and prompt size) and held by the ledger, or refused with 402/429.
 //! 5. `forward` swaps the client's key for the provider's and sends with the connect
 //!    and first-byte timeouts.
 //! 6. The answer: an upstream error keeps its status in the client's error shape; a
@@ -20,6 +22,7 @@ mod answer;
 mod finish;
 mod forward;
 mod plan;
+mod reserve;
 mod stream;
 
 use std::sync::Arc;
@@ -29,11 +32,12 @@ use poem::Response;
 use poem::http::{HeaderMap, StatusCode};
 
 use crate::app::{AppState, LoggedByHandler};
+use crate::billing::estimate;
 use crate::error::{GatewayError, Result};
 use crate::protocol::ClientProtocol;
-use crate::protocol::openai::{RequestView, estimate_tokens};
+use crate::protocol::openai::RequestView;
 use crate::routing::{Resolved, pick_key, resolve};
-use crate::snapshot::{Snapshot, TokenEntry};
+use crate::snapshot::TokenEntry;
 use crate::telemetry::trace;
 use finish::Finish;
 use forward::Limits;
@@ -181,14 +185,15 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
         )));
     }
     let pair = Pair::new(input.endpoint.client_protocol(), &provider.row.api_type);
-    if input.endpoint == Endpoint::CountTokens {
+    let price = if input.endpoint == Endpoint::CountTokens {
         // Counting tokens costs nothing and is not billed.
         if !pair.anthropic_upstream() {
             return Ok(Outcome::Answered(estimated_count(input)));
         }
+        None
     } else {
-        reserve(state, input, pair, &snapshot, &model_id, finish)?;
-    }
+        Some(reserve::price_of(&snapshot, &model_id)?)
+    };
     let key = pick_key(&provider)?;
     finish.set_route(&provider.row.name, &upstream_model, key.display.clone());
     let client_span = trace::client_span(
@@ -204,6 +209,11 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
         &upstream_model,
         state.config.anthropic_max_tokens,
     )?;
+    let prompt_tokens = match price {
+        Some(price) => reserve::hold(state, &input.token, price, &outgoing.body, finish)?,
+        None => None,
+    };
+    finish.sending(outgoing.body.clone(), prompt_tokens);
     let injected_usage = outgoing.injected_usage;
     let limits = Limits::for_provider(state, &provider);
     let name = provider.row.name.as_str();
@@ -252,40 +262,9 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     Ok(Outcome::Answered(head.body(body)))
 }
 
-/// Prices the request and holds its estimated cost (see `billing::Ledger`): 403 for a
-/// model without a price, 429 for a used-up token quota, 402 for a used-up balance.
-/// (A token already exhausted was turned away by `TokenAuth`.)
-fn reserve(
-    state: &AppState,
-    input: &RelayInput,
-    pair: Pair,
-    snapshot: &Snapshot,
-    model_id: &str,
-    finish: &mut Finish,
-) -> Result<()> {
-    let token = &input.token;
-    let price = snapshot.prices.lookup(model_id).ok_or_else(|| {
-        GatewayError::Forbidden(format!(
-            "model `{model_id}` has no price; an admin must price it (or mark it free) before it can be used"
-        ))
-    })?;
-    let reservation = if price.free {
-        None
-    } else {
-        // An OpenAI client on an Anthropic provider gets the configured default limit.
-        let default_limit = matches!(pair, Pair::OpenAiToAnthropic)
-            .then_some(i64::try_from(state.config.anthropic_max_tokens).unwrap_or(i64::MAX));
-        let limit = input.view.completion_limit().or(default_limit);
-        let estimate = price.estimate(input.raw.len(), limit);
-        Some(state.ledger.reserve(token.user_id, token.id, estimate)?)
-    };
-    finish.bill(price, reservation);
-    Ok(())
-}
-
 /// `count_tokens` for a provider without one: an estimate from the request size.
 fn estimated_count(input: &RelayInput) -> Response {
-    let tokens = estimate_tokens(input.raw.len());
+    let tokens = estimate::prompt_tokens(&input.raw);
     Response::builder()
         .content_type("application/json")
         .header("x-gateway-estimate", "true")

@@ -20,10 +20,10 @@ async fn balance_quota_and_expiry_transitions() -> TestResult {
             "POST",
             &format!("/users/{}/balance", b.user_id),
             Some(&b.admin),
-            Some(json!({"amount": 25, "reason": "welcome"})),
+            Some(json!({"amount": 40, "reason": "welcome"})),
         )
         .await?;
-    assert_eq!((status, body["balance"].as_i64()), (200, Some(25)));
+    assert_eq!((status, body["balance"].as_i64()), (200, Some(40)));
     let (status, _, _) = b.chat(chat_body(json!({}))).await?;
     assert_eq!(status, 200);
     // The balance is now below zero or near it; it runs out within a request or two.
@@ -70,7 +70,7 @@ async fn balance_quota_and_expiry_transitions() -> TestResult {
             "POST",
             "/tokens",
             Some(&b.user),
-            Some(json!({"name": "small", "quota_limit": 1})),
+            Some(json!({"name": "small", "quota_limit": 30})),
         )
         .await?;
     let small = created["key"].as_str().unwrap_or_default().to_string();

@@ -3,8 +3,10 @@
 //! completions, embeddings, responses, rerank). Everything else stays raw bytes.
 
 pub mod from_anthropic;
+mod observed;
 mod passthrough;
 
+pub use observed::{Observed, usage_of};
 pub use passthrough::{OpenAiPassthrough, openai_error_frame};
 
 use serde::Deserialize;
@@ -107,74 +109,6 @@ impl Usage {
     }
 }
 
-/// What the relay reads from an answer body or one stream event: usage, and how much
-/// text the choices carry (to estimate usage when a stream is cut before it).
-#[derive(Debug, Default, Deserialize)]
-pub struct Observed {
-    #[serde(default)]
-    usage: Option<Usage>,
-    /// Responses API stream events carry it in `response.usage`.
-    #[serde(default)]
-    response: Option<Box<Observed>>,
-    #[serde(default)]
-    choices: Option<Vec<ChoiceText>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ChoiceText {
-    #[serde(default)]
-    delta: Option<DeltaText>,
-    /// Legacy completions stream the text here.
-    #[serde(default)]
-    text: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct DeltaText {
-    #[serde(default)]
-    content: Option<String>,
-    #[serde(default)]
-    reasoning_content: Option<String>,
-}
-
-impl Observed {
-    /// Parses an answer body or an event's data; `None` for non-JSON (e.g. `[DONE]`).
-    pub fn parse(json: &[u8]) -> Option<Observed> {
-        serde_json::from_slice(json).ok()
-    }
-
-    pub fn usage(&self) -> Option<Usage> {
-        self.usage
-            .or_else(|| self.response.as_ref().and_then(|r| r.usage))
-    }
-
-    /// A chunk with usage and no choices: the chunk `include_usage` adds.
-    pub fn is_usage_only(&self) -> bool {
-        self.usage.is_some() && self.choices.as_ref().is_some_and(Vec::is_empty)
-    }
-
-    /// Characters of generated text (content and reasoning) in this chunk.
-    pub fn text_chars(&self) -> usize {
-        let len = |text: &Option<String>| text.as_ref().map_or(0, |t| t.chars().count());
-        self.choices
-            .iter()
-            .flatten()
-            .map(|choice| {
-                len(&choice.text)
-                    + choice
-                        .delta
-                        .as_ref()
-                        .map_or(0, |d| len(&d.content) + len(&d.reasoning_content))
-            })
-            .sum()
-    }
-}
-
-/// The usage in an answer body or a stream event's data, if any.
-pub fn usage_of(json: &[u8]) -> Option<Usage> {
-    Observed::parse(json)?.usage()
-}
-
 /// A rough token count for text when the upstream reported none: 4 bytes a token.
 pub fn estimate_tokens(bytes_or_chars: usize) -> i64 {
     i64::try_from(bytes_or_chars.div_ceil(4)).unwrap_or(i64::MAX)
@@ -213,16 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn spots_the_usage_only_chunk_and_counts_text() {
-        let only = |data: &[u8]| Observed::parse(data).is_some_and(|o| o.is_usage_only());
-        assert!(only(br#"{"choices":[],"usage":{"prompt_tokens":1}}"#));
-        assert!(!only(
-            br#"{"choices":[{"delta":{}}],"usage":{"prompt_tokens":1}}"#
-        ));
-        assert!(!only(br#"{"choices":[],"usage":null}"#));
-        assert!(!only(b"[DONE]"));
-        let chunk = br#"{"choices":[{"delta":{"content":"h\u00e9llo","reasoning_content":"ab"}},{"text":"xyz"}]}"#;
-        assert_eq!(Observed::parse(chunk).map(|o| o.text_chars()), Some(10));
+    fn text_estimate_is_four_characters_a_token() {
         assert_eq!(estimate_tokens(10), 3);
     }
 
