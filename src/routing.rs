@@ -47,7 +47,7 @@ fn follow_aliases<'a>(snapshot: &'a Snapshot, requested: &'a str) -> Result<&'a 
 }
 
 /// 503 when the provider cannot take requests now.
-fn usable(provider: &Arc<ProviderView>) -> Result<()> {
+fn usable(provider: &ProviderView) -> Result<()> {
     let name = &provider.row.name;
     if !provider.row.enabled {
         return Err(GatewayError::Unavailable(format!(
@@ -59,7 +59,27 @@ fn usable(provider: &Arc<ProviderView>) -> Result<()> {
             "provider `{name}` has no keys"
         )));
     }
+    if !provider.keys.iter().any(|key| key.enabled) {
+        return Err(all_keys_disabled(provider));
+    }
     Ok(())
+}
+
+/// 503 naming each disabled key and why.
+fn all_keys_disabled(provider: &ProviderView) -> GatewayError {
+    let why: Vec<String> = provider
+        .keys
+        .iter()
+        .map(|key| match &key.disabled_reason {
+            Some(reason) => format!("key {}: {reason}", key.id),
+            None => format!("key {}", key.id),
+        })
+        .collect();
+    GatewayError::Unavailable(format!(
+        "provider `{}` has no usable key: every key is disabled ({})",
+        provider.row.name,
+        why.join("; ")
+    ))
 }
 
 /// Resolves a requested model name.
@@ -127,21 +147,20 @@ fn weighted_choice<'a>(tier: &[&'a Arc<ProviderView>]) -> &'a Arc<ProviderView> 
     tier[tier.len() - 1]
 }
 
-/// Picks the key for one request per the provider's strategy.
+/// Picks the key for one request per the provider's strategy, among enabled keys.
 pub fn pick_key(provider: &ProviderView) -> Result<&PoolKey> {
-    let keys = &provider.keys;
-    if keys.is_empty() {
-        return Err(GatewayError::Unavailable(format!(
-            "provider `{}` has no keys",
-            provider.row.name
-        )));
-    }
+    usable(provider)?;
+    let enabled = provider.keys.iter().filter(|key| key.enabled);
+    let count = enabled.clone().count();
     let index = match provider.row.key_strategy.as_str() {
-        "round_robin" => provider.next_key.fetch_add(1, Ordering::Relaxed) % keys.len(),
-        "random" => rand::thread_rng().gen_range(0..keys.len()),
+        "round_robin" => provider.next_key.fetch_add(1, Ordering::Relaxed) % count,
+        "random" => rand::thread_rng().gen_range(0..count),
         _ => 0,
     };
-    Ok(&keys[index])
+    let mut enabled = enabled;
+    enabled
+        .nth(index)
+        .ok_or_else(|| all_keys_disabled(provider))
 }
 
 #[cfg(test)]

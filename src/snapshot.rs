@@ -22,6 +22,9 @@ pub struct PoolKey {
     pub secret: String,
     /// The key as logs show it (per key strategy).
     pub display: Option<String>,
+    /// False: disabled by an admin or after a 401/403; routing skips it.
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
 }
 
 /// A provider with its keys and cached model ids.
@@ -128,6 +131,8 @@ impl SnapshotCell {
                     id: key.id,
                     display: vault.display(&secret),
                     secret,
+                    enabled: key.enabled,
+                    disabled_reason: key.disabled_reason,
                 });
         }
         let mut models_by_provider: HashMap<i64, Vec<String>> = HashMap::new();

@@ -25,6 +25,10 @@ mod config_errors;
 mod contract_input;
 #[path = "integration/errors.rs"]
 mod errors;
+#[path = "integration/key_health.rs"]
+mod key_health;
+#[path = "integration/key_import.rs"]
+mod key_import;
 #[path = "integration/keys_at_rest.rs"]
 mod keys_at_rest;
 #[path = "integration/lifecycle.rs"]

@@ -34,6 +34,8 @@ fn provider(
                 id: i as i64,
                 secret: format!("k{i}"),
                 display: None,
+                enabled: true,
+                disabled_reason: None,
             })
             .collect(),
         models: models.iter().map(|m| m.to_string()).collect(),
@@ -171,4 +173,48 @@ fn round_robin_spreads_evenly() {
         counts[key as usize] += 1;
     }
     assert_eq!(counts, [100, 100, 100]);
+}
+
+/// `p` with the keys at `off` disabled.
+fn with_disabled(p: Arc<ProviderView>, off: &[usize]) -> Arc<ProviderView> {
+    let Ok(mut view) = Arc::try_unwrap(p) else {
+        panic!("the provider is not shared yet");
+    };
+    for &i in off {
+        view.keys[i].enabled = false;
+        view.keys[i].disabled_reason = Some(format!("reason {i}"));
+    }
+    Arc::new(view)
+}
+
+#[test]
+fn disabled_keys_are_skipped_by_every_strategy() {
+    for strategy in ["first", "round_robin", "random"] {
+        let mut p = provider("p", 0, 1, true, 3, &[]);
+        if let Some(view) = Arc::get_mut(&mut p) {
+            view.row.key_strategy = strategy.into();
+        }
+        let p = with_disabled(p, &[0, 2]);
+        for _ in 0..20 {
+            assert_eq!(pick_key(&p).map(|k| k.id).ok(), Some(1), "{strategy}");
+        }
+    }
+}
+
+#[test]
+fn a_provider_whose_keys_are_all_disabled_is_passed_over() {
+    let dead = with_disabled(provider("dead", 9, 1, true, 2, &["m"]), &[0, 1]);
+    let snap = snapshot(vec![dead, provider("alive", 0, 1, true, 1, &["m"])], &[]);
+    let chosen = resolve(&snap, "m").map(|r| r.provider.row.name.clone());
+    assert_eq!(chosen.ok().as_deref(), Some("alive"));
+    match resolve(&snap, "dead/m") {
+        Err(GatewayError::Unavailable(message)) => {
+            assert!(message.contains("every key is disabled"), "{message}");
+            assert!(
+                message.contains("key 0: reason 0; key 1: reason 1"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

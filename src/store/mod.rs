@@ -32,9 +32,18 @@ pub trait ProviderStore: Send + Sync {
     /// Deletes the provider with its keys and models; returns what was removed.
     async fn delete_provider(&self, id: i64) -> Result<(Vec<KeyRow>, Vec<String>)>;
 
-    async fn add_key(&self, provider_id: i64, stored_value: &str) -> Result<KeyRow>;
+    /// Adds keys (stored values) in one transaction, in order.
+    async fn add_keys(&self, provider_id: i64, stored_values: &[String]) -> Result<Vec<KeyRow>>;
     async fn list_keys(&self, provider_id: Option<i64>) -> Result<Vec<KeyRow>>;
     async fn delete_key(&self, provider_id: i64, key_id: i64) -> Result<Option<KeyRow>>;
+    /// Enables or disables a key; `None` when the key does not exist or already was in
+    /// that state (so a change is made, and audited, once).
+    async fn set_key_enabled(
+        &self,
+        provider_id: i64,
+        key_id: i64,
+        change: &KeyHealthChange,
+    ) -> Result<Option<KeyRow>>;
 
     async fn list_models(&self, provider_id: Option<i64>) -> Result<Vec<ModelRow>>;
     async fn upsert_models(&self, provider_id: i64, ids: &[String]) -> Result<CacheChange>;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::pool::on_pool;
 use super::{
-    CacheChange, KeyRow, ModelRow, ProviderFields, ProviderRow, ProviderStore, SqlStore,
-    conflict_on_unique,
+    CacheChange, KeyHealthChange, KeyRow, ModelRow, ProviderFields, ProviderRow, ProviderStore,
+    SqlStore, conflict_on_unique,
 };
 use crate::error::Result;
 
@@ -98,16 +98,25 @@ impl ProviderStore for SqlStore {
         })
     }
 
-    async fn add_key(&self, provider_id: i64, stored_value: &str) -> Result<KeyRow> {
+    async fn add_keys(&self, provider_id: i64, stored_values: &[String]) -> Result<Vec<KeyRow>> {
         let now = self.clock.now_text();
         let sql = "INSERT INTO provider_keys (provider_id, key_value, created_at) \
                    VALUES ($1, $2, $3) RETURNING *";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
-            .bind(provider_id)
-            .bind(stored_value)
-            .bind(now.as_str())
-            .fetch_one(p)
-            .await)?)
+        on_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            let mut rows = Vec::with_capacity(stored_values.len());
+            for value in stored_values {
+                let row: KeyRow = sqlx::query_as(sql)
+                    .bind(provider_id)
+                    .bind(value.as_str())
+                    .bind(now.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                rows.push(row);
+            }
+            tx.commit().await?;
+            Ok(rows)
+        })
     }
 
     async fn list_keys(&self, provider_id: Option<i64>) -> Result<Vec<KeyRow>> {
@@ -118,6 +127,29 @@ impl ProviderStore for SqlStore {
     async fn delete_key(&self, provider_id: i64, key_id: i64) -> Result<Option<KeyRow>> {
         let sql = "DELETE FROM provider_keys WHERE provider_id = $1 AND id = $2 RETURNING *";
         Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(provider_id)
+            .bind(key_id)
+            .fetch_optional(p)
+            .await)?)
+    }
+
+    async fn set_key_enabled(
+        &self,
+        provider_id: i64,
+        key_id: i64,
+        change: &KeyHealthChange,
+    ) -> Result<Option<KeyRow>> {
+        let now = (!change.enabled).then(|| self.clock.now_text());
+        let by = (!change.enabled).then_some(change.by.as_str());
+        let reason = change.reason.as_deref().filter(|_| !change.enabled);
+        let sql = "UPDATE provider_keys SET enabled = $1, disabled_reason = $2, \
+                   disabled_at = $3, disabled_by = $4 \
+                   WHERE provider_id = $5 AND id = $6 AND enabled <> $1 RETURNING *";
+        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
+            .bind(change.enabled)
+            .bind(reason)
+            .bind(now.as_deref())
+            .bind(by)
             .bind(provider_id)
             .bind(key_id)
             .fetch_optional(p)

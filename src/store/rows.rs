@@ -45,6 +45,20 @@ pub struct KeyRow {
     pub provider_id: i64,
     pub key_value: String,
     pub created_at: String,
+    /// False: routing skips the key until an admin enables it again.
+    pub enabled: bool,
+    /// Why, when and by whom it was disabled (all NULL while enabled).
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<String>,
+    pub disabled_by: Option<String>,
+}
+
+/// A key being enabled, or disabled by `by` (a username, or `system`) for `reason`.
+#[derive(Debug, Clone)]
+pub struct KeyHealthChange {
+    pub enabled: bool,
+    pub reason: Option<String>,
+    pub by: String,
 }
 
 /// A cached model of a provider.

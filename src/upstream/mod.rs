@@ -38,16 +38,25 @@ struct ModelEntry {
     id: String,
 }
 
-/// Asks the provider's models endpoint with its first key; returns the ids sorted.
+/// Asks the provider's models endpoint with its first enabled key; returns the ids sorted.
 pub async fn discover_models(
     http: &reqwest::Client,
     provider: &ProviderView,
     timeout: Duration,
 ) -> Result<Vec<String>> {
     let name = &provider.row.name;
-    let key = provider.keys.first().ok_or_else(|| {
-        GatewayError::Unavailable(format!("provider `{name}` has no keys; add one first"))
-    })?;
+    let key = provider
+        .keys
+        .iter()
+        .find(|key| key.enabled)
+        .ok_or_else(|| {
+            let missing = if provider.keys.is_empty() {
+                "has no keys; add one first"
+            } else {
+                "has no enabled key; enable one first"
+            };
+            GatewayError::Unavailable(format!("provider `{name}` {missing}"))
+        })?;
     let url = format!("{}{}", provider.row.base_url, provider.row.models_path);
     let request =
         authorize(http.get(&url), &provider.row.api_type, &key.secret, None).timeout(timeout);

@@ -1,55 +1,24 @@
-//! `/providers/{provider}/keys`: add, list (optionally revealed) and delete provider keys.
+//! `/providers/{provider}/keys`: add, list (optionally revealed), enable / disable and
+//! delete provider keys.
+
+mod import;
+mod key_list;
+mod types;
 
 use poem::web::Data;
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use types::{KeyInput, KeyStateInput, KeyStatus, ProviderKey};
 
 use super::ApiTags;
 use super::body::JsonBody;
 use super::security::SessionAuth;
 use crate::app::AppState;
 use crate::error::{GatewayError, Result};
-use crate::store::KeyRow;
-
-/// A key to add to a provider's pool.
-#[derive(Debug, Clone, Object, serde::Deserialize)]
-#[oai(deny_unknown_fields)]
-#[serde(deny_unknown_fields)]
-#[oai(example)]
-pub struct KeyInput {
-    /// The provider API key.
-    #[oai(validator(min_length = 1, max_length = 4096))]
-    pub key: String,
-}
-
-impl poem_openapi::types::Example for KeyInput {
-    fn example() -> Self {
-        KeyInput {
-            key: "sk-proj-0123456789abcdef".into(),
-        }
-    }
-}
-
-/// A provider key as shown by the API.
-#[derive(Debug, Clone, Object)]
-pub struct ProviderKey {
-    pub id: i64,
-    /// Provider name.
-    pub provider: String,
-    /// The key per the key strategy (`none`: absent, `masked`: `sk-p...cdef`,
-    /// `plain`: whole), or whole with `reveal=true`.
-    #[oai(nullable)]
-    pub key: Option<String>,
-    pub created_at: String,
-}
-
-#[derive(ApiResponse)]
-enum KeyCreated {
-    /// The key was added.
-    #[oai(status = 201)]
-    Created(Json<ProviderKey>),
-}
+use crate::store::{KeyHealthChange, KeyRow};
+use types::KeysAdded;
 
 impl AppState {
     /// A key as shown; one that cannot be decrypted (the secret file was replaced) is
@@ -64,8 +33,39 @@ impl AppState {
             id: row.id,
             provider: provider.to_string(),
             key,
+            status: if row.enabled {
+                KeyStatus::Enabled
+            } else {
+                KeyStatus::Disabled
+            },
+            disabled_reason: row.disabled_reason,
+            disabled_at: row.disabled_at,
+            disabled_by: row.disabled_by,
             created_at: row.created_at,
         })
+    }
+
+    /// Audits a key enabled or disabled (`actor` is a username or `system`).
+    pub async fn audit_key_change(
+        &self,
+        actor: &str,
+        provider: &str,
+        key: &ProviderKey,
+    ) -> Result<()> {
+        let shown = key.key.as_deref().unwrap_or("(hidden)");
+        let (action, summary) = match key.status {
+            KeyStatus::Enabled => ("key_enable", format!("key {} {shown}", key.id)),
+            KeyStatus::Disabled => (
+                "key_disable",
+                format!(
+                    "key {} {shown}: {}",
+                    key.id,
+                    key.disabled_reason.as_deref().unwrap_or("no reason given")
+                ),
+            ),
+        };
+        self.audit(actor, action, &format!("provider:{provider}"), summary)
+            .await
     }
 
     fn key_shown(&self, plain: &str) -> String {
@@ -82,7 +82,8 @@ pub struct KeyApi;
 
 #[OpenApi(tag = "ApiTags::Keys")]
 impl KeyApi {
-    /// Add a key to a provider's pool (admin).
+    /// Add keys to a provider's pool (admin): one `key`, or several `keys` at once
+    /// (a list, or a pasted text split on commas, semicolons, spaces and newlines).
     #[oai(
         path = "/providers/:provider/keys",
         method = "post",
@@ -94,28 +95,21 @@ impl KeyApi {
         state: Data<&AppState>,
         provider: Path<String>,
         body: JsonBody<KeyInput>,
-    ) -> Result<KeyCreated> {
+    ) -> Result<KeysAdded> {
         auth.0.require_admin()?;
         let row = state.provider_by_name(&provider.0).await?;
-        let key = body.0.key.trim().to_string();
-        if key.is_empty() {
-            return Err(GatewayError::bad_param("key", "key must not be blank"));
+        let actor = &auth.0.username;
+        match (body.0.key, body.0.keys) {
+            (Some(key), None) => Ok(KeysAdded::Created(Json(
+                state.add_one(actor, &row, &key).await?,
+            ))),
+            (None, Some(keys)) => Ok(KeysAdded::Imported(Json(
+                state.import_keys(actor, &row, keys).await?,
+            ))),
+            _ => Err(GatewayError::bad_request(
+                "send either `key` (one key) or `keys` (several), not both",
+            )),
         }
-        let stored = state.vault.seal(&key)?;
-        let key_row = state.store.add_key(row.id, &stored).await?;
-        let summary = format!("key {} {}", key_row.id, state.key_shown(&key));
-        state
-            .audit(
-                &auth.0.username,
-                "key_create",
-                &format!("provider:{}", row.name),
-                summary,
-            )
-            .await?;
-        state.refresh().await?;
-        Ok(KeyCreated::Created(Json(
-            state.key_out(&row.name, key_row, false)?,
-        )))
     }
 
     /// List a provider's keys (admin). `reveal=true` shows them whole and is audited.
@@ -153,6 +147,48 @@ impl KeyApi {
             .map(|k| state.key_out(&row.name, k, reveal))
             .collect::<Result<Vec<_>>>()?;
         Ok(Json(shown))
+    }
+
+    /// Enable or disable one key (admin). A disabled key is skipped by routing until it
+    /// is enabled again; setting the state it already has changes nothing.
+    #[oai(
+        path = "/providers/:provider/keys/:id",
+        method = "put",
+        operation_id = "key_update"
+    )]
+    async fn update(
+        &self,
+        auth: SessionAuth,
+        state: Data<&AppState>,
+        provider: Path<String>,
+        id: Path<i64>,
+        body: JsonBody<KeyStateInput>,
+    ) -> Result<Json<ProviderKey>> {
+        auth.0.require_admin()?;
+        let row = state.provider_by_name(&provider.0).await?;
+        let change = KeyHealthChange {
+            enabled: body.0.enabled,
+            reason: body
+                .0
+                .reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty()),
+            by: auth.0.username.clone(),
+        };
+        let changed = state.store.set_key_enabled(row.id, id.0, &change).await?;
+        let Some(key_row) = changed else {
+            let current = state.store.list_keys(Some(row.id)).await?;
+            let key_row = current.into_iter().find(|k| k.id == id.0).ok_or_else(|| {
+                GatewayError::NotFound(format!("key {} not found in provider `{}`", id.0, row.name))
+            })?;
+            return Ok(Json(state.key_out(&row.name, key_row, false)?));
+        };
+        let out = state.key_out(&row.name, key_row, false)?;
+        state
+            .audit_key_change(&auth.0.username, &row.name, &out)
+            .await?;
+        state.refresh().await?;
+        Ok(Json(out))
     }
 
     /// Remove a key from a provider's pool (admin).
