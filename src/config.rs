@@ -64,13 +64,18 @@ pub struct TelemetrySettings {
 }
 
 /// Batch writer tuning for request logs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LogWriterSettings {
     pub queue_capacity: usize,
     pub batch_size: usize,
     pub flush_interval: Duration,
     /// Request logs older than this many days are deleted; 0 keeps them forever.
     pub retention_days: u64,
+    /// Whether queued rows are also appended to the journal file.
+    pub journal: bool,
+    /// Folder of the journal and the dead-letter file; `None` means next to the
+    /// database.
+    pub dir: Option<PathBuf>,
 }
 
 /// The validated settings the process runs with.
@@ -79,6 +84,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub database_url: String,
     pub database_max_connections: u32,
+    /// Longest wait for a database connection before a 503.
+    pub database_acquire_timeout: Duration,
     pub key_strategy: KeyStrategy,
     /// Where the key-encryption secret lives; `None` means next to the database.
     pub secret_file: Option<PathBuf>,
@@ -171,6 +178,10 @@ impl Config {
                 "log_writer.flush_interval_ms",
                 raw.log_writer.flush_interval_ms,
             ),
+            (
+                "database.acquire_timeout_ms",
+                raw.database.acquire_timeout_ms,
+            ),
             ("security.session_ttl_hours", raw.security.session_ttl_hours),
             ("server.max_body_bytes", raw.server.max_body_bytes),
             (
@@ -206,6 +217,7 @@ impl Config {
             listen,
             database_url: url,
             database_max_connections: raw.database.max_connections,
+            database_acquire_timeout: Duration::from_millis(raw.database.acquire_timeout_ms),
             key_strategy: raw.security.key_strategy,
             secret_file,
             session_ttl: Duration::from_secs(raw.security.session_ttl_hours * 3600),
@@ -223,6 +235,10 @@ impl Config {
                 batch_size: raw.log_writer.batch_size,
                 flush_interval: Duration::from_millis(raw.log_writer.flush_interval_ms),
                 retention_days: raw.log_writer.retention_days,
+                journal: raw.log_writer.journal,
+                dir: Some(raw.log_writer.dir.trim())
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from),
             },
             max_body_bytes: usize::try_from(raw.server.max_body_bytes).unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),

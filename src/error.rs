@@ -49,10 +49,23 @@ pub enum GatewayError {
     /// A configuration file is wrong; the process stops with exit code 2.
     #[error("{0}")]
     Config(String),
+    /// The database cannot be reached or is overloaded right now (503, try again).
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<sqlx::Error> for GatewayError {
+    fn from(err: sqlx::Error) -> Self {
+        if crate::store::unavailable(&err) {
+            GatewayError::DatabaseUnavailable(err)
+        } else {
+            GatewayError::Database(err)
+        }
+    }
 }
 
 impl From<sqlx::migrate::MigrateError> for GatewayError {
@@ -99,7 +112,9 @@ impl GatewayError {
             }
             GatewayError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             GatewayError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            GatewayError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::Unavailable(_) | GatewayError::DatabaseUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             GatewayError::Config(_) | GatewayError::Database(_) | GatewayError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -122,7 +137,9 @@ impl GatewayError {
             GatewayError::Upstream { .. } => "upstream_error",
             GatewayError::BadGateway(_) => "bad_gateway",
             GatewayError::GatewayTimeout(_) => "timeout_error",
-            GatewayError::Unavailable(_) => "service_unavailable",
+            GatewayError::Unavailable(_) | GatewayError::DatabaseUnavailable(_) => {
+                "service_unavailable"
+            }
             GatewayError::Config(_) | GatewayError::Database(_) | GatewayError::Internal(_) => {
                 "server_error"
             }
@@ -134,6 +151,9 @@ impl GatewayError {
         match self {
             GatewayError::Database(_) | GatewayError::Internal(_) | GatewayError::Config(_) => {
                 "internal server error".to_string()
+            }
+            GatewayError::DatabaseUnavailable(_) => {
+                "the database is unavailable; try again shortly".to_string()
             }
             GatewayError::Upstream { message, .. } => message.clone(),
             other => other.to_string(),

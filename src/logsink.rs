@@ -1,38 +1,129 @@
-//! The request log writer: a bounded channel drained by one background task that
-//! inserts rows in batches. The request path never waits on it, no row is dropped, and
-//! `shutdown` flushes everything still queued.
+//! The request log writer: a bounded queue drained by one background task that writes
+//! rows in batches (`write`), with the journal (`journal`) and the dead-letter file
+//! (`dead_letter`) beside it. The request path never waits on the database.
+//!
+//! The bound: every logged request holds a place in the queue from its start
+//! ([`LogSink::reserve`]), so a finished request always has room for its row and the
+//! queue never holds more than `queue_capacity` rows. When the queue is full, a new
+//! request waits up to [`ROOM_WAIT`] for a place (back-pressure), then is answered
+//! 503 before anything is spent. Rows of unauthenticated requests are only queued
+//! while the queue is less than half full (else counted in
+//! `gateway_log_rows_dropped_total`), so scanners cannot crowd out paying traffic.
 
+mod dead_letter;
+mod journal;
+mod task;
+mod write;
+
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
+pub use dead_letter::FILE_NAME as DEAD_LETTER_FILE;
+
+use crate::clock::Clock;
 use crate::config::LogWriterSettings;
+use crate::error::Result;
 use crate::store::{LogStore, RequestLog};
 use crate::telemetry::metrics;
+use dead_letter::DeadLetter;
+use journal::Journal;
+use task::Writer;
 
 /// Attempts per batch once shutting down; before that a batch is retried until the
-/// database takes it (rows carry charges: they are never dropped while running).
+/// database takes it (rows carry charges).
 const WRITE_ATTEMPTS_AT_SHUTDOWN: u32 = 5;
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// After this many failed tries, a batch is tried row by row, in case one row (not the
-/// database) is the problem.
-const POISON_CHECK_EVERY: u32 = 10;
+/// How long the final drain waits for requests still holding a place in the queue.
+const DRAIN_WAIT: Duration = Duration::from_secs(5);
+/// How long a request waits for a place in a full queue before it is answered 503.
+pub const ROOM_WAIT: Duration = Duration::from_secs(2);
 
 /// The cheap, cloneable handle the request path uses to hand over finished rows.
 #[derive(Clone)]
 pub struct LogSink {
     tx: mpsc::Sender<RequestLog>,
-    /// Rows waiting for room in a full queue (sent from spawned tasks).
-    overflow: Arc<AtomicUsize>,
+    journal: Option<Arc<Journal>>,
+    shared: Arc<Shared>,
+}
+
+/// What the sink and the writer both use.
+struct Shared {
+    /// Rows in the queue, sent but not yet taken by the writer.
+    queued: AtomicUsize,
+    /// Rows of unauthenticated requests not queued since the writer last said so.
+    dropped: AtomicU64,
+    depth: ::metrics::Gauge,
+    /// Wakes the writer before its timer: a batch is ready, or requests wait for room.
+    wake: Notify,
+    batch_size: usize,
+}
+
+/// A place held in the queue for one request's row.
+pub struct Slot {
+    permit: mpsc::OwnedPermit<RequestLog>,
+    sink: LogSink,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Slot")
+    }
+}
+
+impl Slot {
+    /// Queues the row in its place (and appends it to the journal). The row of an
+    /// unauthenticated request is only counted when the queue is over half full.
+    pub fn send(self, row: RequestLog) {
+        let Slot { permit, sink } = self;
+        if row.user_id.is_none() && sink.over_half_full() {
+            metrics::record_request(&row);
+            metrics::log_rows_dropped("unauthenticated");
+            sink.shared.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        sink.enqueue(row, |row| {
+            permit.send(row);
+        });
+    }
 }
 
 impl LogSink {
-    /// Counts the request in the metrics, then queues its row without waiting; when
-    /// the queue is full the row waits in a task.
-    pub fn send(&self, mut row: RequestLog) {
+    /// Holds a place in the queue for a request's row, waiting up to [`ROOM_WAIT`]
+    /// when the queue is full; `None` means no room (answer 503).
+    pub async fn reserve(&self) -> Option<Slot> {
+        let permit = match self.tx.clone().try_reserve_owned() {
+            Ok(permit) => permit,
+            Err(mpsc::error::TrySendError::Full(tx)) => {
+                self.shared.wake.notify_one();
+                match tokio::time::timeout(ROOM_WAIT, tx.reserve_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    _ => {
+                        metrics::log_queue_full();
+                        return None;
+                    }
+                }
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return None,
+        };
+        Some(Slot {
+            permit,
+            sink: self.clone(),
+        })
+    }
+
+    /// Whether rows queued or held by other requests take half the queue or more
+    /// (asked while holding a place).
+    fn over_half_full(&self) -> bool {
+        let max = self.tx.max_capacity();
+        let others = max.saturating_sub(self.tx.capacity() + 1);
+        others * 2 >= max
+    }
+
+    fn enqueue(&self, mut row: RequestLog, push: impl FnOnce(RequestLog)) {
         metrics::record_request(&row);
         // PostgreSQL refuses NUL in text; a client can put one in a model name.
         for text in [
@@ -47,22 +138,14 @@ impl LogSink {
                 *text = text.replace('\0', "\u{FFFD}");
             }
         }
-        match self.tx.try_send(row) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(row)) => {
-                let tx = self.tx.clone();
-                let overflow = self.overflow.clone();
-                overflow.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(async move {
-                    if tx.send(row).await.is_err() {
-                        tracing::error!("log writer stopped before a queued row was written");
-                    }
-                    overflow.fetch_sub(1, Ordering::SeqCst);
-                });
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::error!("log writer is stopped; a request log row was not written");
-            }
+        let depth = self.shared.queued.fetch_add(1, Ordering::Relaxed) + 1;
+        self.shared.depth.set(depth as f64);
+        match &self.journal {
+            Some(journal) => journal.append(row, push),
+            None => push(row),
+        }
+        if depth >= self.shared.batch_size {
+            self.shared.wake.notify_one();
         }
     }
 
@@ -71,14 +154,14 @@ impl LogSink {
         !self.tx.is_closed()
     }
 
-    /// How many rows the queue holds at most.
-    pub fn capacity(&self) -> usize {
-        self.tx.max_capacity()
+    /// Whether a new request would find a place in the queue now.
+    pub fn has_room(&self) -> bool {
+        self.tx.capacity() > 0
     }
 
     /// Rows queued but not yet taken by the writer.
     pub fn queue_depth(&self) -> usize {
-        self.tx.max_capacity() - self.tx.capacity() + self.overflow.load(Ordering::SeqCst)
+        self.shared.queued.load(Ordering::Relaxed)
     }
 }
 
@@ -97,16 +180,47 @@ struct Stop {
 }
 
 impl LogWriter {
-    pub fn start(store: Arc<dyn LogStore>, settings: LogWriterSettings) -> LogWriter {
+    /// Writes what an earlier run left in the journal folder `dir` (also where the
+    /// dead-letter file goes), then starts the writer task.
+    pub async fn start(
+        store: Arc<dyn LogStore>,
+        settings: LogWriterSettings,
+        dir: &Path,
+        clock: Clock,
+    ) -> Result<LogWriter> {
+        std::fs::create_dir_all(dir)?;
+        let dead = DeadLetter::new(dir, clock);
+        let (leftovers, generation) = journal::leftovers(dir)?;
+        journal::replay(&*store, &dead, &leftovers, settings.batch_size).await?;
+        let journal = match settings.journal {
+            true => Some(Arc::new(Journal::open(dir, generation)?)),
+            false => None,
+        };
         let (tx, rx) = mpsc::channel(settings.queue_capacity);
-        let overflow = Arc::new(AtomicUsize::new(0));
+        let shared = Arc::new(Shared {
+            queued: AtomicUsize::new(0),
+            dropped: AtomicU64::new(0),
+            depth: metrics::log_queue_depth(),
+            wake: Notify::new(),
+            batch_size: settings.batch_size,
+        });
         let stop = Arc::new(Stop::default());
         let sink = LogSink {
             tx,
-            overflow: overflow.clone(),
+            journal: journal.clone(),
+            shared: shared.clone(),
         };
-        let task = tokio::spawn(run(store, settings, rx, overflow, stop.clone()));
-        LogWriter { sink, stop, task }
+        let writer = Writer {
+            store,
+            settings,
+            shared,
+            journal,
+            dead,
+            stop: stop.clone(),
+            done: 0,
+        };
+        let task = tokio::spawn(writer.run(rx));
+        Ok(LogWriter { sink, stop, task })
     }
 
     pub fn sink(&self) -> LogSink {
@@ -121,118 +235,6 @@ impl LogWriter {
             tracing::error!(%err, "log writer task failed");
         }
     }
-}
-
-async fn run(
-    store: Arc<dyn LogStore>,
-    settings: LogWriterSettings,
-    mut rx: mpsc::Receiver<RequestLog>,
-    overflow: Arc<AtomicUsize>,
-    stop: Arc<Stop>,
-) {
-    let stopping = &stop.stopping;
-    let mut batch = Vec::with_capacity(settings.batch_size);
-    // The writer wakes on a timer, not on every row: a row handed over never wakes
-    // another thread, which keeps the request path free of cross-thread wake-ups.
-    let mut tick = tokio::time::interval(settings.flush_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = stop.notify.notified() => break,
-        }
-        metrics::log_queue_depth(rx.len() + overflow.load(Ordering::SeqCst));
-        loop {
-            while batch.len() < settings.batch_size {
-                match rx.try_recv() {
-                    Ok(row) => batch.push(row),
-                    Err(_) => break,
-                }
-            }
-            let full = batch.len() >= settings.batch_size;
-            write(&*store, &mut batch, stopping).await;
-            if !full {
-                break;
-            }
-        }
-    }
-    // Drain: everything queued, including rows still waiting for room in the queue.
-    loop {
-        while let Ok(row) = rx.try_recv() {
-            batch.push(row);
-            if batch.len() >= settings.batch_size {
-                write(&*store, &mut batch, stopping).await;
-            }
-        }
-        write(&*store, &mut batch, stopping).await;
-        if overflow.load(Ordering::SeqCst) == 0 && rx.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-/// Writes the rows one at a time. If some go in, the database works and the rows that
-/// do not are refused for what they hold: they are reported and dropped so they cannot
-/// block the others forever. Returns whether the batch is done.
-async fn write_one_by_one(store: &dyn LogStore, batch: &mut Vec<RequestLog>) -> bool {
-    let mut refused = Vec::new();
-    let mut written = 0;
-    for row in batch.drain(..) {
-        match store.insert_logs(std::slice::from_ref(&row)).await {
-            Ok(()) => written += 1,
-            Err(_) => refused.push(row),
-        }
-    }
-    if written == 0 {
-        *batch = refused;
-        return false;
-    }
-    for row in &refused {
-        tracing::error!(request_id = %row.request_id, cost = row.cost, "request log row refused by the database and dropped");
-    }
-    true
-}
-
-async fn write(store: &dyn LogStore, batch: &mut Vec<RequestLog>, stopping: &AtomicBool) {
-    if batch.is_empty() {
-        return;
-    }
-    let mut attempt: u32 = 0;
-    let mut attempts_at_shutdown: u32 = 0;
-    loop {
-        attempt = attempt.saturating_add(1);
-        let started = std::time::Instant::now();
-        match store.insert_logs(batch).await {
-            Ok(()) => {
-                metrics::log_batch(batch.len(), started.elapsed().as_secs_f64());
-                batch.clear();
-                return;
-            }
-            Err(err) => {
-                tracing::warn!(%err, attempt, rows = batch.len(), "writing request logs failed; retrying");
-            }
-        }
-        if attempt.is_multiple_of(POISON_CHECK_EVERY)
-            && batch.len() > 1
-            && write_one_by_one(store, batch).await
-        {
-            return;
-        }
-        if stopping.load(Ordering::SeqCst) {
-            attempts_at_shutdown += 1;
-            if attempts_at_shutdown >= WRITE_ATTEMPTS_AT_SHUTDOWN {
-                break;
-            }
-        }
-        let backoff = Duration::from_millis(100 * u64::from(attempt.min(50))).min(MAX_BACKOFF);
-        tokio::time::sleep(backoff).await;
-    }
-    tracing::error!(
-        rows = batch.len(),
-        "the database is unreachable at shutdown; these request log rows (and their charges) are lost"
-    );
-    batch.clear();
 }
 
 #[cfg(test)]

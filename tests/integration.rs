@@ -23,6 +23,8 @@ mod common;
 mod config_errors;
 #[path = "integration/contract_input.rs"]
 mod contract_input;
+#[path = "integration/crash_journal.rs"]
+mod crash_journal;
 #[path = "integration/errors.rs"]
 mod errors;
 #[path = "integration/key_health.rs"]
@@ -33,6 +35,8 @@ mod key_import;
 mod keys_at_rest;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
+#[path = "integration/log_queue_full.rs"]
+mod log_queue_full;
 #[path = "integration/log_request_id.rs"]
 mod log_request_id;
 #[path = "integration/models_cache.rs"]
@@ -43,6 +47,14 @@ mod models_retrieve;
 mod operations;
 #[path = "integration/otel_env.rs"]
 mod otel_env;
+#[cfg(feature = "postgres")]
+#[path = "integration/pg_cluster.rs"]
+mod pg_cluster;
+#[cfg(feature = "postgres")]
+#[path = "integration/pg_outage.rs"]
+mod pg_outage;
+#[path = "integration/process.rs"]
+mod process;
 #[path = "integration/providers_keys.rs"]
 mod providers_keys;
 #[path = "integration/relay.rs"]
@@ -59,6 +71,8 @@ mod telemetry;
 mod telemetry_harness;
 #[path = "integration/tokens.rs"]
 mod tokens;
+#[path = "integration/traffic.rs"]
+mod traffic;
 #[path = "integration/users.rs"]
 mod users;
 

@@ -32,7 +32,7 @@ pub struct Readiness {
     pub database: bool,
     /// The routing snapshot is loaded.
     pub snapshot: bool,
-    /// The log writer runs and its queue is not full.
+    /// The log writer runs and its queue has room for a relayed request's row.
     pub log_writer: bool,
     /// Rows waiting to be written.
     pub log_queue_depth: i64,
@@ -90,7 +90,7 @@ impl HealthApi {
             Ok(Ok(()))
         );
         let depth = state.sink.queue_depth();
-        let log_writer = state.sink.is_running() && depth < state.sink.capacity();
+        let log_writer = state.sink.is_running() && state.sink.has_room();
         let snapshot = state.snapshot.is_loaded();
         let ready = database && snapshot && log_writer;
         let body = Json(Readiness {

@@ -6,7 +6,7 @@ mod observe;
 mod state;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use poem::{EndpointExt, Route, Server};
@@ -54,14 +54,20 @@ impl RunningServer {
     }
 }
 
+/// The folder of the SQLite file, or `data` for PostgreSQL: where the key secret, the
+/// request journal and the dead-letter file go unless configured elsewhere.
+fn beside_database(config: &Config) -> PathBuf {
+    store::sqlite_path(&config.database_url)
+        .and_then(|db| db.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("data"))
+}
+
 /// Where the provider-key secret lives: the configured file, or next to the database.
 fn secret_path(config: &Config) -> PathBuf {
-    if let Some(path) = &config.secret_file {
-        return path.clone();
+    match &config.secret_file {
+        Some(path) => path.clone(),
+        None => beside_database(config).join("secret.key"),
     }
-    store::sqlite_path(&config.database_url)
-        .and_then(|db| db.parent().map(|dir| dir.join("secret.key")))
-        .unwrap_or_else(|| PathBuf::from("data/secret.key"))
 }
 
 /// Opens everything and starts serving on `config.listen` (port 0 picks a free port).
@@ -74,13 +80,26 @@ pub async fn start(
         GatewayError::Config(format!("cannot listen on {}: {err}", config.listen))
     })?;
     let clock = Clock::new(config.timezone);
-    let sql = store::connect(&config.database_url, config.database_max_connections, clock).await?;
+    let sql = store::connect(
+        &config.database_url,
+        config.database_max_connections,
+        config.database_acquire_timeout,
+        clock,
+    )
+    .await?;
     let vault = KeyVault::open(&secret_path(&config), config.key_strategy)?;
     let store: Arc<dyn ConfigStore> = Arc::new(sql.clone());
     let logs: Arc<dyn LogStore> = Arc::new(sql.clone());
     bootstrap::ensure_first_admin(&*store, &config).await?;
 
-    let writer = LogWriter::start(logs.clone(), config.log_writer);
+    crate::telemetry::metrics::install();
+    // Rows an earlier run left in the journal are written here, before the ledger
+    // reads the balances they charge.
+    let log_dir = match &config.log_writer.dir {
+        Some(dir) => dir.clone(),
+        None => beside_database(&config),
+    };
+    let writer = LogWriter::start(logs.clone(), config.log_writer.clone(), &log_dir, clock).await?;
     let http = reqwest::Client::builder()
         .connect_timeout(config.timeouts.connect)
         .tcp_nodelay(true)
@@ -110,7 +129,6 @@ pub async fn start(
         clock,
         state.config.log_writer.retention_days,
     );
-    crate::telemetry::metrics::install();
 
     let addr = acceptor.local_addr();
     let app = Route::new()

@@ -3,7 +3,7 @@
 //! into the OpenAI error JSON (Anthropic's on `/v1/messages`), and queues one request
 //! log row per call with the operation id as its `request_type`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use poem::http::HeaderValue;
@@ -14,7 +14,8 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::state::AppState;
 use crate::clock::Clock;
-use crate::error::error_response;
+use crate::error::{GatewayError, error_response};
+use crate::logsink::Slot;
 use crate::store::RequestLog;
 use crate::telemetry::{metrics, trace};
 
@@ -36,6 +37,19 @@ pub struct RequestMeta {
     pub caller: OnceLock<Caller>,
     /// The server span; a streaming answer keeps a handle so the span ends with it.
     pub span: Span,
+    /// The request's place in the log queue, until its row takes it (a relayed
+    /// request hands it to the relay, which writes the row itself).
+    slot: Mutex<Option<Slot>>,
+}
+
+impl RequestMeta {
+    /// Takes the request's place in the log queue (once).
+    pub fn take_slot(&self) -> Option<Slot> {
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
 }
 
 /// Marks a response whose log row is written by the handler itself (streams log when
@@ -56,6 +70,14 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
     let started = Instant::now();
     let ts = Clock::now_ms();
     let quiet = is_quiet_path(req.uri().path());
+    // A place for the row before any work (see `logsink`): none means 503.
+    let slot = match (&state, quiet) {
+        (Some(state), false) => match state.sink.reserve().await {
+            Some(slot) => Some(slot),
+            None => return Ok(log_queue_full(req.uri().path())),
+        },
+        _ => None,
+    };
     let id = crate::accounts::request_id();
     let method = req.method().to_string();
     let span = if quiet {
@@ -67,6 +89,7 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         id,
         caller: OnceLock::new(),
         span: span.clone(),
+        slot: Mutex::new(slot),
     });
     req.extensions_mut().insert(meta.clone());
     let path = req
@@ -112,9 +135,9 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
     if resp.data::<LoggedByHandler>().is_some() || quiet {
         return Ok(resp);
     }
-    if let Some(state) = state {
+    if let (Some(state), Some(slot)) = (state, meta.take_slot()) {
         let caller = meta.caller.get();
-        state.sink.send(RequestLog {
+        slot.send(RequestLog {
             ts,
             time: state.clock.format_ms(ts),
             request_id: meta.id.clone(),
@@ -132,4 +155,16 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         });
     }
     Ok(resp)
+}
+
+/// The answer when no place in the log queue freed up in time.
+fn log_queue_full(path: &str) -> Response {
+    let err = GatewayError::Unavailable(
+        "the request log is full (the database is not keeping up); try again shortly".into(),
+    );
+    let protocol = match path.starts_with("/v1/messages") {
+        true => crate::protocol::ClientProtocol::Anthropic,
+        false => crate::protocol::ClientProtocol::OpenAi,
+    };
+    protocol.error_response(&err)
 }

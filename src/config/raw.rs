@@ -58,6 +58,7 @@ impl Default for ServerSection {
 pub(super) struct DatabaseSection {
     pub(super) url: String,
     pub(super) max_connections: u32,
+    pub(super) acquire_timeout_ms: u64,
 }
 
 impl Default for DatabaseSection {
@@ -65,6 +66,7 @@ impl Default for DatabaseSection {
         DatabaseSection {
             url: DEFAULT_DATABASE_URL.to_string(),
             max_connections: 8,
+            acquire_timeout_ms: 2_000,
         }
     }
 }
@@ -145,6 +147,8 @@ pub(super) struct LogWriterSection {
     pub(super) batch_size: usize,
     pub(super) flush_interval_ms: u64,
     pub(super) retention_days: u64,
+    pub(super) journal: bool,
+    pub(super) dir: String,
 }
 
 impl Default for LogWriterSection {
@@ -154,6 +158,8 @@ impl Default for LogWriterSection {
             batch_size: 256,
             flush_interval_ms: 200,
             retention_days: 30,
+            journal: true,
+            dir: String::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::billing::estimate::Prompt;
 use crate::billing::{Price, Reservation};
 use crate::clock::Clock;
-use crate::logsink::LogSink;
+use crate::logsink::Slot;
 use crate::protocol::openai::{PromptDetails, Usage, estimate_tokens};
 use crate::store::RequestLog;
 use crate::telemetry::trace::{self, ResponseMeta};
@@ -27,7 +27,8 @@ pub const CLIENT_CLOSED: u16 = 499;
 
 /// Owns the pending log row; see the module doc.
 pub struct Finish {
-    sink: LogSink,
+    /// The place held in the log queue; taken by the row when it is written.
+    slot: Option<Slot>,
     started: Instant,
     prompt: Prompt,
     row: Option<RequestLog>,
@@ -49,11 +50,11 @@ struct Billing {
 }
 
 impl Finish {
-    pub fn start(state: &AppState, input: &RelayInput) -> Finish {
+    pub fn start(state: &AppState, input: &RelayInput, slot: Option<Slot>) -> Finish {
         let ts = Clock::now_ms();
         let token = &input.token;
         Finish {
-            sink: state.sink.clone(),
+            slot,
             started: Instant::now(),
             prompt: Prompt::NotSent,
             billing: None,
@@ -79,7 +80,7 @@ impl Finish {
     /// empty and writes nothing.
     pub fn hand_over(&mut self) -> Finish {
         Finish {
-            sink: self.sink.clone(),
+            slot: self.slot.take(),
             started: self.started,
             prompt: std::mem::take(&mut self.prompt),
             row: self.row.take(),
@@ -238,7 +239,9 @@ impl Finish {
         if let Some(trace) = self.trace.take() {
             end_trace(*trace, &row);
         }
-        self.sink.send(row);
+        if let Some(slot) = self.slot.take() {
+            slot.send(row);
+        }
     }
 }
 

@@ -16,7 +16,8 @@
 //!    whole answer is returned byte for byte or translated (`answer`; an event stream is
 //!    aggregated for a non-streaming client); a stream goes event by event through the
 //!    pair's `StreamTranslate` (`stream`).
-//! 7. `finish::Finish` writes exactly one log row, whatever happened.
+//! 7. `finish::Finish` writes exactly one log row, whatever happened, in the place the
+//!    request held in the log queue since it arrived (`RelayInput::slot`).
 
 mod answer;
 mod finish;
@@ -34,6 +35,7 @@ use poem::http::{HeaderMap, StatusCode};
 use crate::app::{AppState, LoggedByHandler};
 use crate::billing::estimate;
 use crate::error::{GatewayError, Result};
+use crate::logsink::Slot;
 use crate::protocol::ClientProtocol;
 use crate::protocol::openai::RequestView;
 use crate::routing::{Resolved, pick_key, resolve};
@@ -139,11 +141,14 @@ pub struct RelayInput {
     pub token: Arc<TokenEntry>,
     /// The request's server span (a no-op unless tracing is configured).
     pub span: tracing::Span,
+    /// The place held in the log queue for the request's row.
+    pub slot: Option<Slot>,
 }
 
 /// Runs the pipeline; always answers (errors in the client's shape) and always logs once.
-pub async fn handle(state: &AppState, input: RelayInput) -> Response {
-    let mut finish = Finish::start(state, &input);
+pub async fn handle(state: &AppState, mut input: RelayInput) -> Response {
+    let slot = input.slot.take();
+    let mut finish = Finish::start(state, &input, slot);
     let mut response = match run(state, &input, &mut finish).await {
         Ok(Outcome::Streaming(response)) => response,
         Ok(Outcome::Answered(response)) => {

@@ -4,6 +4,7 @@
 
 mod account_sql;
 mod audit_sql;
+mod fault;
 mod log_sql;
 mod pool;
 mod price_sql;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 
+pub use fault::{refused_for_content, unavailable};
 pub use pool::{SqlStore, connect, sqlite_path};
 pub use query::*;
 pub use rollup::{BUCKET_BOUNDS_MS, BUCKETS};

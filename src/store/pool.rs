@@ -64,11 +64,18 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
 
 /// Opens the database named by `url`, creating the SQLite file and its folder when
 /// missing, and runs the migrations.
-pub async fn connect(url: &str, max_connections: u32, clock: Clock) -> Result<SqlStore> {
+/// `acquire_timeout` bounds the wait for a connection, so callers fail fast (503)
+/// while the database is away.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+    clock: Clock,
+) -> Result<SqlStore> {
     let pool = if url.starts_with("sqlite:") {
-        Pool::Sqlite(open_sqlite(url, max_connections).await?)
+        Pool::Sqlite(open_sqlite(url, max_connections, acquire_timeout).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        open_postgres(url, max_connections).await?
+        open_postgres(url, max_connections, acquire_timeout).await?
     } else {
         return Err(GatewayError::Config(format!(
             "database url `{url}` is not supported; expected sqlite://PATH or postgres://..."
@@ -77,7 +84,11 @@ pub async fn connect(url: &str, max_connections: u32, clock: Clock) -> Result<Sq
     Ok(SqlStore { pool, clock })
 }
 
-async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool> {
+async fn open_sqlite(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<sqlx::SqlitePool> {
     if let Some(path) = sqlite_path(url)
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
@@ -92,6 +103,7 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
         .connect_with(options)
         .await
         .map_err(|err| GatewayError::Config(format!("cannot open database `{url}`: {err}")))?;
@@ -100,10 +112,10 @@ async fn open_sqlite(url: &str, max_connections: u32) -> Result<sqlx::SqlitePool
 }
 
 #[cfg(feature = "postgres")]
-async fn open_postgres(url: &str, max_connections: u32) -> Result<Pool> {
+async fn open_postgres(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Pool> {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(acquire_timeout)
         .connect(url)
         .await
         .map_err(|err| GatewayError::Config(format!("cannot connect to PostgreSQL: {err}")))?;
@@ -112,7 +124,7 @@ async fn open_postgres(url: &str, max_connections: u32) -> Result<Pool> {
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn open_postgres(_url: &str, _max_connections: u32) -> Result<Pool> {
+async fn open_postgres(_url: &str, _max_connections: u32, _timeout: Duration) -> Result<Pool> {
     Err(GatewayError::Config(
         "this binary was built without PostgreSQL support; rebuild it with \
          `cargo build --release --features postgres` or use a sqlite:// database url"

@@ -1,7 +1,7 @@
 //! Row types read from and written to the database, shared by both backends.
 
 use poem_openapi::Object;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A provider row.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -141,8 +141,9 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// One request log row; written in batches by the log writer.
-#[derive(Debug, Clone, Default, sqlx::FromRow, Object, Serialize)]
+/// One request log row; written in batches by the log writer (and kept as JSON in the
+/// request journal until then).
+#[derive(Debug, Clone, Default, sqlx::FromRow, Object, Serialize, Deserialize)]
 pub struct RequestLog {
     /// Row id; also the pagination cursor.
     pub id: i64,

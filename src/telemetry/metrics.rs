@@ -3,6 +3,7 @@
 //! from its log row, so metrics and logs agree.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -16,13 +17,32 @@ const LATENCY_BUCKETS: &[f64] = &[
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
+/// How often histogram samples are folded into their buckets without a scrape.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Installs the recorder on first use; later calls (more app instances in one test
-/// process) share it.
+/// process) share it. A thread folds recorded histogram samples into their buckets
+/// every few seconds: the recorder keeps every sample until then, so without it memory
+/// grows with traffic whenever `/metrics` is not scraped.
 pub fn install() {
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new().set_buckets(LATENCY_BUCKETS).ok()?;
         match builder.install_recorder() {
-            Ok(handle) => Some(handle),
+            Ok(handle) => {
+                let upkeep = handle.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("metrics-upkeep".into())
+                    .spawn(move || {
+                        loop {
+                            std::thread::sleep(UPKEEP_EVERY);
+                            upkeep.run_upkeep();
+                        }
+                    });
+                if let Err(err) = spawned {
+                    tracing::warn!(%err, "metrics upkeep thread not started");
+                }
+                Some(handle)
+            }
             Err(err) => {
                 tracing::warn!(%err, "metrics recorder not installed");
                 None
@@ -122,8 +142,29 @@ pub fn log_batch(rows: usize, seconds: f64) {
     histogram!("gateway_log_batch_seconds").record(seconds);
 }
 
-pub fn log_queue_depth(depth: usize) {
-    gauge!("gateway_log_queue_depth").set(depth as f64);
+/// The gauge of rows waiting in the log queue (set by the sink and the writer).
+pub fn log_queue_depth() -> metrics::Gauge {
+    gauge!("gateway_log_queue_depth")
+}
+
+/// A request log row not queued: `unauthenticated` (the queue is over half full).
+pub fn log_rows_dropped(reason: &'static str) {
+    counter!("gateway_log_rows_dropped_total", "reason" => reason).increment(1);
+}
+
+/// A request answered 503: no place in the log queue within the wait.
+pub fn log_queue_full() {
+    counter!("gateway_log_queue_full_total").increment(1);
+}
+
+/// A row (or journal line) set aside in the dead-letter file.
+pub fn log_rows_dead_lettered() {
+    counter!("gateway_log_rows_dead_lettered_total").increment(1);
+}
+
+/// A row that could not be appended to the journal.
+pub fn journal_write_failed() {
+    counter!("gateway_log_journal_write_failures_total").increment(1);
 }
 
 pub fn snapshot_reload() {

@@ -64,6 +64,7 @@ async fn relay<T, K>(
         path,
         token: auth.0,
         span,
+        slot: meta.and_then(|meta| meta.take_slot()),
     };
     RelayReply::new(handle(state, input).await)
 }

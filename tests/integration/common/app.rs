@@ -25,8 +25,10 @@ secret_file = "{secret}"
 password = "{ADMIN_PASSWORD}"
 [log_writer]
 flush_interval_ms = 20
+dir = "{dir}"
 "#,
-        secret = secret.display()
+        secret = secret.display(),
+        dir = secret.parent().unwrap_or(Path::new(".")).display()
     );
     for (section, line) in extra {
         let header = format!("[{section}]\n");
