@@ -69,6 +69,8 @@ mod relay_timeouts;
 mod telemetry;
 #[path = "integration/telemetry_harness.rs"]
 mod telemetry_harness;
+#[path = "integration/thinking.rs"]
+mod thinking;
 #[path = "integration/tokens.rs"]
 mod tokens;
 #[path = "integration/traffic.rs"]

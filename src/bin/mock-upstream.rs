@@ -36,6 +36,8 @@ mod script;
 mod server;
 #[path = "mock_upstream/stats.rs"]
 mod stats;
+#[path = "mock_upstream/thinking.rs"]
+mod thinking;
 
 use std::io::Write;
 use std::net::Ipv4Addr;

@@ -102,8 +102,13 @@ class ChatCompat(Clients):
             (c.delta.model_extra or {}).get("reasoning_content") or "" for chunk in chunks for c in chunk.choices
         )
         check(streamed == THINKING, f"streamed reasoning_content: {streamed!r}")
+        # The signed block arrives whole in one extra delta (the mock's chat stream has none).
+        signed = [(chunk, (c.delta.model_extra or {}).get("thinking_blocks")) for chunk in chunks for c in chunk.choices]
+        blocks = [block for _, found in signed if found for block in found]
+        check(len(blocks) == 1 and blocks[0]["thinking"] == THINKING and blocks[0]["signature"], f"blocks: {blocks}")
+        rest = [chunk for chunk, found in signed if not found]
         self.check_chat_native(answer, "translated reasoning", extra_headers=xmock(reasoning=True))
-        self.check_chat_stream_native(chunks, "translated reasoning stream", extra_headers=xmock(reasoning=True))
+        self.check_chat_stream_native(rest, "translated reasoning stream", extra_headers=xmock(reasoning=True))
         return f"reasoning_content {reasoning!r}, stream and non-stream"
 
     def case_chat_claude_error(self):

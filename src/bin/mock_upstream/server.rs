@@ -180,6 +180,11 @@ impl MockUpstream {
             (Some(_), Some(peer)) => self.connections.switch(peer),
             _ => None,
         };
+        if api == Api::Messages
+            && let Err(message) = crate::thinking::check(&body)
+        {
+            return reply::bad_request(dialect, &message);
+        }
         let ctx = Ctx::new(&payload, body.len(), serial, cut_switch);
         match api {
             Api::Chat => chat::reply(&ctx),

@@ -9,7 +9,11 @@
 //! http(s) URLs), `tool_calls`, `tools`/`functions`, `tool_choice`/`function_call`,
 //! `parallel_tool_calls`, `max_tokens`/`max_completion_tokens`, `stop`, `temperature`
 //! (clamped to 1), `top_p`, `top_k`, `stream`, `reasoning_effort`/`thinking` and `user`
-//! are translated. Tool call ids are kept, with characters Anthropic refuses replaced
+//! are translated. An assistant message's `thinking_blocks` (the LiteLLM extension
+//! this translator also answers with) become its signed `thinking` /
+//! `redacted_thinking` blocks, before its text and `tool_use`. A `tool_choice` that
+//! forces a tool (`required`, a named function) turns thinking off for the request,
+//! since Anthropic refuses the pair. Tool call ids are kept, with characters Anthropic refuses replaced
 //! by `_` (in both the `tool_use` and its `tool_result`).
 //!
 //! Rejected with a 400 naming the field: an empty `messages` list, a turn with empty
@@ -20,7 +24,8 @@
 //! Dropped: `logprobs`, `top_logprobs`, `seed`, `frequency_penalty`,
 //! `presence_penalty`, `logit_bias`, `response_format`, `stream_options` (the stream
 //! translator adds the usage chunk itself), `metadata`, `store`, `service_tier`,
-//! assistant `reasoning_content` (Anthropic needs signed thinking blocks) and every
+//! assistant `reasoning_content` (Anthropic needs signed thinking blocks), unsigned
+//! `thinking_blocks` entries, and every
 //! other field the Messages API does not know; empty system messages; `tool_choice`
 //! when no tools are given; `temperature`, `top_p` and `top_k` while thinking is on
 //! (Anthropic refuses them with thinking).
@@ -39,6 +44,8 @@ mod request_tests;
 mod response_tests;
 #[cfg(test)]
 mod stream_tests;
+#[cfg(test)]
+mod thinking_tests;
 #[cfg(test)]
 mod tool_request_tests;
 

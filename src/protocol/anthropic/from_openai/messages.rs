@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::parts::{bad_content, content_blocks};
@@ -95,9 +96,11 @@ impl Builder {
         }
     }
 
-    /// Text (and refusal) parts, then `tool_calls` or a legacy `function_call`.
+    /// Signed `thinking_blocks`, text (and refusal) parts, then `tool_calls` or a
+    /// legacy `function_call`.
     fn add_assistant(&mut self, i: usize, message: &Value) -> Result<(), GatewayError> {
-        let mut blocks = content_blocks(i, message.get("content"), "assistant")?;
+        let mut blocks = thinking_blocks(i, message.get("thinking_blocks"))?;
+        blocks.extend(content_blocks(i, message.get("content"), "assistant")?);
         let calls = match message.get("tool_calls") {
             None | Some(Value::Null) => &[][..],
             Some(Value::Array(calls)) => &calls[..],
@@ -227,6 +230,37 @@ impl Builder {
             .collect();
         Ok(Conversation { system, messages })
     }
+}
+
+/// A block of the `thinking_blocks` extension (LiteLLM's shape, which is Anthropic's).
+#[derive(Deserialize, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ThinkingBlock {
+    Thinking { thinking: String, signature: String },
+    RedactedThinking { data: String },
+}
+
+/// An assistant message's `thinking_blocks` as Anthropic blocks, in order. Blocks
+/// without a signature (reasoning from a non-Anthropic model) are left out: Anthropic
+/// refuses unsigned thinking.
+fn thinking_blocks(i: usize, blocks: Option<&Value>) -> Result<Vec<Value>, GatewayError> {
+    let Some(blocks) = blocks.filter(|b| !b.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let field = format!("messages[{i}].thinking_blocks");
+    let blocks = Vec::<ThinkingBlock>::deserialize(blocks).map_err(|err| {
+        GatewayError::bad_param(
+            &field,
+            format!("{field} must be a list of {{type: thinking, thinking, signature}} or {{type: redacted_thinking, data}} blocks: {err}"),
+        )
+    })?;
+    blocks
+        .into_iter()
+        .filter(|block| !matches!(block, ThinkingBlock::Thinking { signature, .. } if signature.is_empty()))
+        .map(|block| {
+            serde_json::to_value(block).map_err(|err| GatewayError::Internal(err.to_string()))
+        })
+        .collect()
 }
 
 /// A non-empty string field of message `i`, or a 400 naming it.

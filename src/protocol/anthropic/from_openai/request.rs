@@ -61,10 +61,21 @@ pub(super) fn translate(
     if let Some(stop) = stop_sequences(chat)? {
         out.insert("stop_sequences".into(), stop);
     }
+    tools(chat, &mut out)?;
+    // Anthropic refuses thinking together with a tool choice that forces a tool: the
+    // forced call wins and thinking is dropped for this request.
+    let forced = out
+        .get("tool_choice")
+        .and_then(|c| c.get("type"))
+        .and_then(Value::as_str)
+        .is_some_and(|kind| kind == "any" || kind == "tool");
+    if thinking_on && forced {
+        out.remove("thinking");
+    }
+    let thinking_on = thinking_on && !forced;
     if !thinking_on {
         sampling(chat, &mut out)?;
     }
-    tools(chat, &mut out)?;
     if let Some(stream) = field(chat, "stream").and_then(Value::as_bool) {
         out.insert("stream".into(), json!(stream));
     }

@@ -23,15 +23,20 @@ pub(super) fn translate(message: &Value) -> Result<Value, GatewayError> {
     let mut text: Option<String> = None;
     let mut reasoning: Option<String> = None;
     let mut tool_calls = Vec::new();
+    let mut thinking_blocks = Vec::new();
     for block in blocks {
         let str_of = |name: &str| block.get(name).and_then(Value::as_str).unwrap_or("");
         match str_of("type") {
             "text" => text
                 .get_or_insert_with(String::new)
                 .push_str(str_of("text")),
-            "thinking" => reasoning
-                .get_or_insert_with(String::new)
-                .push_str(str_of("thinking")),
+            "thinking" => {
+                reasoning
+                    .get_or_insert_with(String::new)
+                    .push_str(str_of("thinking"));
+                thinking_blocks.push(thinking_block(str_of("thinking"), str_of("signature")));
+            }
+            "redacted_thinking" => thinking_blocks.push(redacted_block(str_of("data"))),
             "tool_use" => {
                 let arguments = block
                     .get("input")
@@ -50,6 +55,9 @@ pub(super) fn translate(message: &Value) -> Result<Value, GatewayError> {
     reply.insert("content".into(), json!(text));
     if let Some(reasoning) = reasoning {
         reply.insert("reasoning_content".into(), json!(reasoning));
+    }
+    if !thinking_blocks.is_empty() {
+        reply.insert("thinking_blocks".into(), Value::Array(thinking_blocks));
     }
     if !tool_calls.is_empty() {
         reply.insert("tool_calls".into(), Value::Array(tool_calls));
@@ -73,6 +81,17 @@ pub(super) fn translate(message: &Value) -> Result<Value, GatewayError> {
         }],
         "usage": usage_json(&usage),
     }))
+}
+
+/// A signed thinking block as the `thinking_blocks` extension carries it (LiteLLM's
+/// shape); clients send it back on the assistant message before its tool calls.
+pub(super) fn thinking_block(thinking: &str, signature: &str) -> Value {
+    json!({"type": "thinking", "thinking": thinking, "signature": signature})
+}
+
+/// A redacted thinking block in the `thinking_blocks` extension.
+pub(super) fn redacted_block(data: &str) -> Value {
+    json!({"type": "redacted_thinking", "data": data})
 }
 
 /// Anthropic `stop_reason` -> OpenAI `finish_reason`.

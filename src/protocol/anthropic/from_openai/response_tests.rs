@@ -69,6 +69,15 @@ fn tool_use_thinking_and_cache_usage() -> anyhow::Result<()> {
         reply["reasoning_content"],
         json!("The user wants weather. Call the tool.")
     );
+    // The signed blocks, in order, for the client to send back before its tool results.
+    assert_eq!(
+        reply["thinking_blocks"],
+        json!([
+            {"type": "thinking", "thinking": "The user wants weather.", "signature": "EqQBCgIYAhIM"},
+            {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix"},
+            {"type": "thinking", "thinking": " Call the tool.", "signature": ""},
+        ])
+    );
     let calls = reply["tool_calls"].as_array().cloned().unwrap_or_default();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0]["id"], json!("toolu_01A09q90qw90lq917835lq9"));

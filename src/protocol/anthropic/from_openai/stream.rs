@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::response::{finish_reason, now, usage_json};
+use super::response::{finish_reason, now, redacted_block, thinking_block, usage_json};
 use crate::protocol::anthropic::{AnthropicUsage, stream_usage};
 use crate::protocol::openai::{Usage, openai_error_frame};
 use crate::protocol::sse::SseEvent;
@@ -23,6 +23,8 @@ pub struct StreamTranslator {
     created: i64,
     /// Anthropic block index -> OpenAI tool call index (counted from 0).
     tool_calls: HashMap<u64, usize>,
+    /// The open thinking block: its index, text and signature so far.
+    thinking: Option<(u64, String, String)>,
     stop_reason: Option<String>,
     usage: Option<AnthropicUsage>,
     text_chars: usize,
@@ -119,8 +121,33 @@ impl StreamTranslator {
                 }))
             }
             Some("text") => self.text("content", text("text")),
-            Some("thinking") => self.text("reasoning_content", text("thinking")),
+            Some("thinking") => {
+                let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                let start = text("thinking").unwrap_or("").to_string();
+                let signature = text("signature").unwrap_or("").to_string();
+                self.thinking = Some((index, start, signature));
+                self.text("reasoning_content", text("thinking"))
+            }
+            Some("redacted_thinking") => {
+                let block = redacted_block(text("data").unwrap_or(""));
+                vec![self.chunk(json!({"thinking_blocks": [block]}), None)]
+            }
             _ => Vec::new(),
+        }
+    }
+
+    /// The end of a block: a thinking block goes out whole, signed, in one delta.
+    fn block_stop(&mut self, data: &Value) -> Vec<Bytes> {
+        let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+        match self.thinking.take() {
+            Some((open, thinking, signature)) if open == index => {
+                let block = thinking_block(&thinking, &signature);
+                vec![self.chunk(json!({"thinking_blocks": [block]}), None)]
+            }
+            other => {
+                self.thinking = other;
+                Vec::new()
+            }
         }
     }
 
@@ -129,7 +156,22 @@ impl StreamTranslator {
         let text = |name: &str| delta.get(name).and_then(Value::as_str);
         match text("type") {
             Some("text_delta") => self.text("content", text("text")),
-            Some("thinking_delta") => self.text("reasoning_content", text("thinking")),
+            Some("thinking_delta") => {
+                if let (Some((_, open, _)), Some(piece)) =
+                    (self.thinking.as_mut(), text("thinking"))
+                {
+                    open.push_str(piece);
+                }
+                self.text("reasoning_content", text("thinking"))
+            }
+            Some("signature_delta") => {
+                if let (Some((_, _, open)), Some(piece)) =
+                    (self.thinking.as_mut(), text("signature"))
+                {
+                    open.push_str(piece);
+                }
+                Vec::new()
+            }
             Some("input_json_delta") => {
                 let block_index = data
                     .get("index")
@@ -188,6 +230,7 @@ impl StreamTranslate for StreamTranslator {
             "message_start" => self.start(&data),
             "content_block_start" => self.block_start(&data),
             "content_block_delta" => self.block_delta(&data),
+            "content_block_stop" => self.block_stop(&data),
             "message_delta" => {
                 let stop = data.get("delta").and_then(|d| d.get("stop_reason"));
                 if let Some(stop) = stop.and_then(Value::as_str) {

@@ -240,6 +240,8 @@ fn thinking_then_text() -> anyhow::Result<()> {
     let expected = vec![
         json!({"role": "assistant", "content": ""}),
         json!({"reasoning_content": "Let me solve this step by step."}),
+        json!({"thinking_blocks": [{"type": "thinking", "thinking": "Let me solve this step by step.",
+            "signature": "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"}]}),
         json!({"content": "27 * 453 = 12,231"}),
         json!({}),
     ];
