@@ -65,6 +65,8 @@ mod relay_failures;
 mod relay_routing;
 #[path = "integration/relay_timeouts.rs"]
 mod relay_timeouts;
+#[path = "integration/responses.rs"]
+mod responses;
 #[path = "integration/telemetry.rs"]
 mod telemetry;
 #[path = "integration/telemetry_harness.rs"]

@@ -30,6 +30,46 @@ impl ApiType {
     }
 }
 
+/// How a provider serves `POST /v1/responses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum ResponsesMode {
+    /// The upstream speaks the Responses API: forwarded byte for byte.
+    Native,
+    /// Translated into the provider's chat protocol (Chat Completions, or Messages for
+    /// `anthropic` providers) and the answer back.
+    ViaChat,
+}
+
+impl ResponsesMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponsesMode::Native => "native",
+            ResponsesMode::ViaChat => "via_chat",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ResponsesMode> {
+        match text {
+            "native" => Some(ResponsesMode::Native),
+            "via_chat" => Some(ResponsesMode::ViaChat),
+            _ => None,
+        }
+    }
+
+    /// The default: native for the official OpenAI endpoint, translated for every
+    /// other OpenAI-compatible server (most speak only Chat Completions) and always
+    /// for Anthropic.
+    pub fn default_for(api_type: ApiType, base_url: &str) -> ResponsesMode {
+        if api_type == ApiType::Openai && base_url.starts_with("https://api.openai.com") {
+            ResponsesMode::Native
+        } else {
+            ResponsesMode::ViaChat
+        }
+    }
+}
+
 /// How a provider's keys are picked for each request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod anthropic;
 pub mod json_edit;
 pub mod openai;
+pub mod responses;
 pub mod sse;
 
 use bytes::Bytes;

@@ -15,6 +15,7 @@ use crate::protocol::aggregate::ChatAggregator;
 use crate::protocol::anthropic::aggregate::aggregate_message;
 use crate::protocol::anthropic::{self, from_openai};
 use crate::protocol::openai::{self, Usage, from_anthropic};
+use crate::protocol::responses::{self, Echo};
 use crate::protocol::sse::SseFramer;
 use crate::upstream::upstream_message;
 
@@ -136,18 +137,20 @@ fn same_shape(pair: Pair, body: &[u8]) -> bool {
     };
     let has_message = value["error"]["message"].is_string();
     match pair {
-        Pair::OpenAi => has_message,
+        Pair::OpenAi | Pair::ResponsesViaChat => has_message,
         Pair::Anthropic => has_message && value["type"] == "error",
-        Pair::OpenAiToAnthropic | Pair::AnthropicToOpenAi => false,
+        Pair::OpenAiToAnthropic | Pair::AnthropicToOpenAi | Pair::ResponsesViaMessages => false,
     }
 }
 
-/// A whole upstream answer in the client's protocol, and the usage it reports.
+/// A whole upstream answer in the client's protocol, and the usage it reports
+/// (`echo`: of a translated Responses request).
 pub fn client_answer(
     pair: Pair,
     endpoint: Endpoint,
     body: Bytes,
     event_stream: bool,
+    echo: Option<Echo>,
 ) -> Result<(Bytes, Option<Usage>)> {
     let parse = |bytes: &[u8]| {
         serde_json::from_slice::<serde_json::Value>(bytes).map_err(|err| {
@@ -156,10 +159,25 @@ pub fn client_answer(
     };
     let encode =
         |value: &serde_json::Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    // A whole answer from an event stream, assembled (or the body as it came).
+    let chat = |body: Bytes| {
+        if event_stream {
+            aggregate_chat(&body)
+        } else {
+            body
+        }
+    };
+    let message = |body: Bytes| {
+        if event_stream {
+            aggregate_message(&body)
+        } else {
+            body
+        }
+    };
     match pair {
         Pair::OpenAi => {
-            let body = if event_stream && endpoint == Endpoint::Chat {
-                aggregate_chat(&body)
+            let body = if endpoint == Endpoint::Chat {
+                chat(body)
             } else {
                 body
             };
@@ -167,33 +185,30 @@ pub fn client_answer(
             Ok((body, usage))
         }
         Pair::Anthropic => {
-            let body = if event_stream {
-                aggregate_message(&body)
-            } else {
-                body
-            };
+            let body = message(body);
             let usage = anthropic::usage_of(&body);
             Ok((body, usage))
         }
         Pair::OpenAiToAnthropic => {
-            let body = if event_stream {
-                aggregate_message(&body)
-            } else {
-                body
-            };
-            let usage = anthropic::usage_of(&body);
-            let chat = from_openai::response(&parse(&body)?)?;
-            Ok((encode(&chat), usage))
+            let body = message(body);
+            let answer = from_openai::response(&parse(&body)?)?;
+            Ok((encode(&answer), anthropic::usage_of(&body)))
         }
         Pair::AnthropicToOpenAi => {
-            let body = if event_stream {
-                aggregate_chat(&body)
-            } else {
-                body
-            };
-            let usage = openai::usage_of(&body);
-            let message = from_anthropic::response(&parse(&body)?)?;
-            Ok((encode(&message), usage))
+            let body = chat(body);
+            let answer = from_anthropic::response(&parse(&body)?)?;
+            Ok((encode(&answer), openai::usage_of(&body)))
+        }
+        Pair::ResponsesViaChat => {
+            let body = chat(body);
+            let answer = responses::answer(&parse(&body)?, echo.unwrap_or_default())?;
+            Ok((answer, openai::usage_of(&body)))
+        }
+        Pair::ResponsesViaMessages => {
+            let body = message(body);
+            let answer = from_openai::response(&parse(&body)?)?;
+            let answer = responses::answer(&answer, echo.unwrap_or_default())?;
+            Ok((answer, anthropic::usage_of(&body)))
         }
     }
 }

@@ -189,7 +189,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
             "model `{model_id}` is not allowed for this API key"
         )));
     }
-    let pair = Pair::new(input.endpoint.client_protocol(), &provider.row.api_type);
+    let pair = Pair::new(input.endpoint, &provider.row);
     let price = if input.endpoint == Endpoint::CountTokens {
         // Counting tokens costs nothing and is not billed.
         if !pair.anthropic_upstream() {
@@ -220,6 +220,7 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     };
     finish.sending(outgoing.body.clone(), prompt_tokens);
     let injected_usage = outgoing.injected_usage;
+    let echo = outgoing.echo.clone();
     let limits = Limits::for_provider(state, &provider);
     let name = provider.row.name.as_str();
     let upstream = forward::send(
@@ -242,17 +243,17 @@ async fn run(state: &AppState, input: &RelayInput, finish: &mut Finish) -> Resul
     let headers = upstream.headers().clone();
     let event_stream = answer::is_event_stream(&headers);
     if input.view.stream && event_stream {
-        let translate = plan::translator(pair, input, &upstream_model, injected_usage);
+        let translate = plan::translator(pair, input, &upstream_model, injected_usage, echo);
         let body = stream::relay_body(upstream, limits, name, translate, finish.hand_over());
         let mut head = answer::response_head(status, &headers);
-        if pair != Pair::OpenAi && pair != Pair::Anthropic {
+        if pair.translates() {
             head = head.content_type("text/event-stream");
         }
         return Ok(Outcome::Streaming(head.body(body)));
     }
     let body = answer::read_body(upstream, &limits, name).await?;
-    let translated = event_stream || pair != Pair::OpenAi && pair != Pair::Anthropic;
-    let (body, usage) = answer::client_answer(pair, input.endpoint, body, event_stream)?;
+    let translated = event_stream || pair.translates();
+    let (body, usage) = answer::client_answer(pair, input.endpoint, body, event_stream, echo)?;
     finish.observe_answer(&body);
     match usage {
         Some(usage) => finish.usage(&usage),

@@ -10,7 +10,9 @@ use crate::error::{GatewayError, Result};
 use crate::protocol::anthropic::{AnthropicPassthrough, from_openai};
 use crate::protocol::json_edit::{set_top_level, top_level_value};
 use crate::protocol::openai::{OpenAiPassthrough, from_anthropic};
+use crate::protocol::responses::{self, Echo, Target, ViaChat};
 use crate::protocol::{ClientProtocol, StreamTranslate};
+use crate::store::ProviderRow;
 
 /// Client protocol and upstream protocol of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +25,22 @@ pub enum Pair {
     OpenAiToAnthropic,
     /// Anthropic client, OpenAI upstream: translated both ways.
     AnthropicToOpenAi,
+    /// Responses client, OpenAI upstream that speaks only Chat Completions.
+    ResponsesViaChat,
+    /// Responses client, Anthropic upstream (through the chat translator).
+    ResponsesViaMessages,
 }
 
 impl Pair {
-    pub fn new(client: ClientProtocol, api_type: &str) -> Pair {
-        match (client, api_type == "anthropic") {
+    pub fn new(endpoint: Endpoint, provider: &ProviderRow) -> Pair {
+        let anthropic = provider.api_type == "anthropic";
+        let responses = endpoint == Endpoint::Responses;
+        match (endpoint.client_protocol(), anthropic) {
+            (ClientProtocol::OpenAi, false) if responses && provider.responses != "native" => {
+                Pair::ResponsesViaChat
+            }
             (ClientProtocol::OpenAi, false) => Pair::OpenAi,
+            (ClientProtocol::OpenAi, true) if responses => Pair::ResponsesViaMessages,
             (ClientProtocol::OpenAi, true) => Pair::OpenAiToAnthropic,
             (ClientProtocol::Anthropic, true) => Pair::Anthropic,
             (ClientProtocol::Anthropic, false) => Pair::AnthropicToOpenAi,
@@ -38,14 +50,22 @@ impl Pair {
     /// The protocol the client speaks.
     pub fn client(self) -> ClientProtocol {
         match self {
-            Pair::OpenAi | Pair::OpenAiToAnthropic => ClientProtocol::OpenAi,
             Pair::Anthropic | Pair::AnthropicToOpenAi => ClientProtocol::Anthropic,
+            _ => ClientProtocol::OpenAi,
         }
     }
 
     /// Whether the upstream speaks Anthropic.
     pub fn anthropic_upstream(self) -> bool {
-        matches!(self, Pair::Anthropic | Pair::OpenAiToAnthropic)
+        matches!(
+            self,
+            Pair::Anthropic | Pair::OpenAiToAnthropic | Pair::ResponsesViaMessages
+        )
+    }
+
+    /// Whether the answer is translated (not the upstream's bytes).
+    pub fn translates(self) -> bool {
+        !matches!(self, Pair::OpenAi | Pair::Anthropic)
     }
 }
 
@@ -55,6 +75,8 @@ pub struct Outgoing {
     pub body: Bytes,
     /// We asked for stream usage the client did not ask for.
     pub injected_usage: bool,
+    /// A translated Responses request: what its answer repeats of it.
+    pub echo: Option<Echo>,
 }
 
 fn parse(raw: &[u8]) -> Result<Value> {
@@ -120,19 +142,21 @@ pub fn outgoing(
                 path: endpoint.path(),
                 body,
                 injected_usage,
+                echo: None,
             })
         }
         Pair::Anthropic => Ok(Outgoing {
             path: endpoint.path(),
             body: with_model(input, upstream_model)?,
             injected_usage: false,
+            echo: None,
         }),
         Pair::OpenAiToAnthropic => {
             if endpoint != Endpoint::Chat {
                 return Err(GatewayError::bad_param(
                     "model",
                     format!(
-                        "this model's provider speaks the Anthropic protocol; only /v1/chat/completions is translated for it, not {}",
+                        "this model's provider speaks the Anthropic protocol; only /v1/chat/completions and /v1/responses are translated for it, not {}",
                         endpoint.path()
                     ),
                 ));
@@ -141,30 +165,48 @@ pub fn outgoing(
                 default_max_tokens: max_tokens,
             };
             let body = from_openai::request(&parse(&input.raw)?, upstream_model, &options)?;
-            Ok(Outgoing {
-                path: Endpoint::Messages.path(),
-                body: to_bytes(&body)?,
-                injected_usage: false,
-            })
+            Ok(translated(Endpoint::Messages, &body, None)?)
         }
         Pair::AnthropicToOpenAi => {
             let body = from_anthropic::request(&parse(&input.raw)?, upstream_model)?;
-            Ok(Outgoing {
-                path: Endpoint::Chat.path(),
-                body: to_bytes(&body)?,
-                injected_usage: false,
-            })
+            Ok(translated(Endpoint::Chat, &body, None)?)
+        }
+        Pair::ResponsesViaChat => {
+            let request = responses::parse(&input.raw)?;
+            let body = responses::chat_request(&request, upstream_model, Target::Chat)?;
+            translated(Endpoint::Chat, &body, Some(Echo::of(&request)))
+        }
+        Pair::ResponsesViaMessages => {
+            let request = responses::parse(&input.raw)?;
+            let chat = responses::chat_request(&request, upstream_model, Target::Anthropic)?;
+            let options = from_openai::Options {
+                default_max_tokens: max_tokens,
+            };
+            let body = from_openai::request(&chat, upstream_model, &options)?;
+            translated(Endpoint::Messages, &body, Some(Echo::of(&request)))
         }
     }
 }
 
-/// The stream translator of the pair.
+/// A translated request to `endpoint`.
+fn translated(endpoint: Endpoint, body: &Value, echo: Option<Echo>) -> Result<Outgoing> {
+    Ok(Outgoing {
+        path: endpoint.path(),
+        body: to_bytes(body)?,
+        injected_usage: false,
+        echo,
+    })
+}
+
+/// The stream translator of the pair (`echo`: of a translated Responses request).
 pub fn translator(
     pair: Pair,
     input: &RelayInput,
     upstream_model: &str,
     injected_usage: bool,
+    echo: Option<Echo>,
 ) -> Box<dyn StreamTranslate> {
+    let echo = || echo.unwrap_or_default();
     match pair {
         Pair::OpenAi => Box::new(OpenAiPassthrough::new(injected_usage)),
         Pair::Anthropic => Box::new(AnthropicPassthrough::default()),
@@ -172,5 +214,13 @@ pub fn translator(
             Box::new(from_openai::StreamTranslator::new(input.view.wants_usage()))
         }
         Pair::AnthropicToOpenAi => Box::new(from_anthropic::StreamTranslator::new(upstream_model)),
+        Pair::ResponsesViaChat => Box::new(ViaChat::new(
+            Box::new(OpenAiPassthrough::new(false)),
+            echo(),
+        )),
+        Pair::ResponsesViaMessages => Box::new(ViaChat::new(
+            Box::new(from_openai::StreamTranslator::new(true)),
+            echo(),
+        )),
     }
 }

@@ -28,6 +28,7 @@ fn provider(
             first_byte_timeout_ms: None,
             idle_timeout_ms: None,
             total_timeout_ms: None,
+            responses: "via_chat".into(),
         },
         keys: (0..keys)
             .map(|i| PoolKey {

@@ -19,8 +19,8 @@ impl ProviderStore for SqlStore {
         on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
             "INSERT INTO providers (name, api_type, base_url, models_path, key_strategy, \
              enabled, priority, weight, created_at, updated_at, first_byte_timeout_ms, \
-             idle_timeout_ms, total_timeout_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING *",
+             idle_timeout_ms, total_timeout_ms, responses) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13) RETURNING *",
         )
         .bind(f.name.as_str())
         .bind(f.api_type.as_str())
@@ -34,6 +34,7 @@ impl ProviderStore for SqlStore {
         .bind(f.first_byte_timeout_ms)
         .bind(f.idle_timeout_ms)
         .bind(f.total_timeout_ms)
+        .bind(f.responses.as_str())
         .fetch_one(p)
         .await)
         .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))
@@ -54,8 +55,8 @@ impl ProviderStore for SqlStore {
         on_pool!(&self.pool, p => sqlx::query_as::<_, ProviderRow>(
             "UPDATE providers SET name = $1, api_type = $2, base_url = $3, models_path = $4, \
              key_strategy = $5, enabled = $6, priority = $7, weight = $8, updated_at = $9, \
-             first_byte_timeout_ms = $11, idle_timeout_ms = $12, total_timeout_ms = $13 \
-             WHERE id = $10 RETURNING *",
+             first_byte_timeout_ms = $11, idle_timeout_ms = $12, total_timeout_ms = $13, \
+             responses = $14 WHERE id = $10 RETURNING *",
         )
         .bind(f.name.as_str())
         .bind(f.api_type.as_str())
@@ -70,6 +71,7 @@ impl ProviderStore for SqlStore {
         .bind(f.first_byte_timeout_ms)
         .bind(f.idle_timeout_ms)
         .bind(f.total_timeout_ms)
+        .bind(f.responses.as_str())
         .fetch_one(p)
         .await)
         .map_err(|err| conflict_on_unique(err, &format!("provider `{}`", f.name)))

@@ -20,6 +20,8 @@ pub struct ProviderRow {
     pub first_byte_timeout_ms: Option<i64>,
     pub idle_timeout_ms: Option<i64>,
     pub total_timeout_ms: Option<i64>,
+    /// `native` or `via_chat`: how `/v1/responses` is served.
+    pub responses: String,
 }
 
 /// Fields written when a provider is created or replaced.
@@ -36,6 +38,7 @@ pub struct ProviderFields {
     pub first_byte_timeout_ms: Option<i64>,
     pub idle_timeout_ms: Option<i64>,
     pub total_timeout_ms: Option<i64>,
+    pub responses: String,
 }
 
 /// A provider key as stored (`key_value` is encrypted unless the strategy is `plain`).

@@ -11,7 +11,7 @@ use poem_openapi::payload::Json;
 use super::ApiTags;
 use super::body::JsonBody;
 use super::security::SessionAuth;
-use super::types::{ApiType, Deleted, PoolStrategy};
+use super::types::{ApiType, Deleted, PoolStrategy, ResponsesMode};
 use crate::app::AppState;
 use crate::error::{GatewayError, Result};
 use crate::store::{ProviderFields, ProviderRow};
@@ -33,7 +33,17 @@ impl ProviderInput {
                 "models_path must start with /",
             ));
         }
+        let responses = self
+            .responses
+            .unwrap_or_else(|| ResponsesMode::default_for(self.api_type, &base_url));
+        if self.api_type == ApiType::Anthropic && responses == ResponsesMode::Native {
+            return Err(GatewayError::bad_param(
+                "responses",
+                "anthropic providers do not speak the Responses API: use \"via_chat\"",
+            ));
+        }
         Ok(ProviderFields {
+            responses: responses.as_str().to_string(),
             name: self.name,
             api_type: self.api_type.as_str().to_string(),
             base_url,
@@ -81,6 +91,7 @@ impl AppState {
             first_byte_timeout_ms: row.first_byte_timeout_ms,
             idle_timeout_ms: row.idle_timeout_ms,
             total_timeout_ms: row.total_timeout_ms,
+            responses: ResponsesMode::parse(&row.responses).unwrap_or(ResponsesMode::ViaChat),
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -90,7 +101,7 @@ impl AppState {
 fn describe(f: &ProviderFields) -> String {
     format!(
         "api_type={} base_url={} models_path={} key_strategy={} enabled={} priority={} weight={} \
-         timeouts_ms(first_byte={:?} idle={:?} total={:?})",
+         timeouts_ms(first_byte={:?} idle={:?} total={:?}) responses={}",
         f.api_type,
         f.base_url,
         f.models_path,
@@ -100,7 +111,8 @@ fn describe(f: &ProviderFields) -> String {
         f.weight,
         f.first_byte_timeout_ms,
         f.idle_timeout_ms,
-        f.total_timeout_ms
+        f.total_timeout_ms,
+        f.responses
     )
 }
 

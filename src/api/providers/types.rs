@@ -3,7 +3,7 @@
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::api::types::{ApiType, PoolStrategy};
+use crate::api::types::{ApiType, PoolStrategy, ResponsesMode};
 
 /// A provider as written by the admin (`POST` creates, `PUT` replaces).
 #[derive(Debug, Clone, Object, serde::Deserialize)]
@@ -47,6 +47,10 @@ pub struct ProviderInput {
     #[oai(validator(minimum(value = "1")))]
     #[oai(nullable)]
     pub total_timeout_ms: Option<i64>,
+    /// How `/v1/responses` is served: `native` (forwarded as is) or `via_chat`
+    /// (translated). Default: `native` for `https://api.openai.com`, `via_chat` for
+    /// every other provider; `anthropic` providers are always `via_chat`.
+    pub responses: Option<ResponsesMode>,
 }
 
 impl poem_openapi::types::Example for ProviderInput {
@@ -63,6 +67,7 @@ impl poem_openapi::types::Example for ProviderInput {
             first_byte_timeout_ms: None,
             idle_timeout_ms: None,
             total_timeout_ms: None,
+            responses: None,
         }
     }
 }
@@ -86,6 +91,8 @@ pub struct Provider {
     pub idle_timeout_ms: Option<i64>,
     #[oai(nullable)]
     pub total_timeout_ms: Option<i64>,
+    /// How `/v1/responses` is served.
+    pub responses: ResponsesMode,
     /// Number of keys in its pool.
     pub key_count: i64,
     /// Number of cached models.

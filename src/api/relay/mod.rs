@@ -18,7 +18,9 @@ use crate::app::{AppState, RequestMeta};
 use crate::error::{GatewayError, Result};
 use crate::relay::{Endpoint, RelayInput, handle};
 use payload::{Audio, JsonOrStream, MessagesReply, RelayReply, RelayRequest};
-use schemas::{ChatCompletionRequest, CountTokensRequest, MessagesRequest, ModelRequest};
+use schemas::{
+    ChatCompletionRequest, CountTokensRequest, MessagesRequest, ModelRequest, ResponsesRequest,
+};
 
 /// One model in the OpenAI list format.
 #[derive(Debug, Clone, Object)]
@@ -196,14 +198,16 @@ impl RelayApi {
         relay(&state, req, auth, Endpoint::Embeddings, body).await
     }
 
-    /// The Responses API, streaming or not.
+    /// The Responses API, streaming or not: forwarded byte for byte to providers that
+    /// speak it (`responses: native`), translated to Chat Completions or Anthropic
+    /// Messages and back for the others (`via_chat`).
     #[oai(path = "/v1/responses", method = "post", operation_id = "responses")]
     async fn responses(
         &self,
         auth: TokenAuth,
         state: Data<&AppState>,
         req: &Request,
-        body: RelayRequest<ModelRequest>,
+        body: RelayRequest<ResponsesRequest>,
     ) -> RelayReply<JsonOrStream> {
         relay(&state, req, auth, Endpoint::Responses, body).await
     }

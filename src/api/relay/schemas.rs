@@ -27,13 +27,46 @@ pub struct ChatCompletionRequest {
 }
 
 /// A request to another model-routed OpenAI endpoint (completions, embeddings,
-/// responses, rerank, images, audio speech). Only `model` (and `stream` where the
+/// rerank, images, audio speech). Only `model` (and `stream` where the
 /// endpoint streams) is read; the rest is forwarded as sent.
 #[derive(Debug, Clone, Object)]
 pub struct ModelRequest {
     /// `provider/model`, an alias, or a cached model name.
     pub model: String,
     pub stream: Option<bool>,
+}
+
+/// Responses API request. Forwarded as sent to providers whose `responses` setting is
+/// `native`; translated for the others (see the Responses API guide), where fields
+/// that need OpenAI's servers (`previous_response_id`, `conversation`, built-in tools)
+/// are a 400 and unknown fields are refused.
+#[derive(Debug, Clone, Object)]
+pub struct ResponsesRequest {
+    /// `provider/model`, an alias, or a cached model name.
+    pub model: String,
+    /// A string (one user message) or a list of items: messages with `input_text` /
+    /// `input_image` parts, `function_call`, `function_call_output`, `reasoning`.
+    pub input: Option<Any<Value>>,
+    /// System instructions.
+    pub instructions: Option<String>,
+    /// Stream the answer as Responses events.
+    pub stream: Option<bool>,
+    /// Function tools (`{"type": "function", "name", "parameters"}`).
+    pub tools: Option<Vec<Any<Value>>>,
+    /// `auto`, `none`, `required` or `{"type": "function", "name"}`.
+    pub tool_choice: Option<Any<Value>>,
+    pub parallel_tool_calls: Option<bool>,
+    /// `{"effort": "low" | "medium" | "high" ...}`.
+    pub reasoning: Option<Any<Value>>,
+    pub max_output_tokens: Option<i64>,
+    /// `{"format": {"type": "json_schema", ...}}` for structured output.
+    pub text: Option<Any<Value>>,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    /// Whether the upstream should store the response (translation stores nothing).
+    pub store: Option<bool>,
+    /// Server-side state: only for `native` providers.
+    pub previous_response_id: Option<String>,
 }
 
 /// Anthropic Messages request (as sent by the Claude SDKs and Claude Code). Unknown

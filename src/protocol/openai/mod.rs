@@ -5,9 +5,11 @@
 pub mod from_anthropic;
 mod observed;
 mod passthrough;
+mod thinking;
 
 pub use observed::{Observed, usage_of};
 pub use passthrough::{OpenAiPassthrough, openai_error_frame};
+pub use thinking::ThinkingBlock;
 
 use serde::Deserialize;
 
@@ -25,6 +27,9 @@ pub struct RequestView {
     /// OpenAI's newer name for the limit; wins over `max_tokens` when both are set.
     #[serde(default)]
     pub max_completion_tokens: Option<serde_json::Value>,
+    /// The Responses API's name for the limit.
+    #[serde(default)]
+    pub max_output_tokens: Option<serde_json::Value>,
     /// Sampling parameters, for traces.
     #[serde(default)]
     pub temperature: Option<serde_json::Value>,
@@ -43,7 +48,9 @@ impl RequestView {
     /// The completion limit, if the client set a usable one.
     pub fn completion_limit(&self) -> Option<i64> {
         let limit = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_i64);
-        limit(&self.max_completion_tokens).or_else(|| limit(&self.max_tokens))
+        limit(&self.max_completion_tokens)
+            .or_else(|| limit(&self.max_output_tokens))
+            .or_else(|| limit(&self.max_tokens))
     }
 
     /// Whether the client itself asked for the final usage chunk.

@@ -2,11 +2,12 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::parts::{bad_content, content_blocks};
 use crate::error::GatewayError;
+use crate::protocol::openai::ThinkingBlock;
 
 /// The translated conversation.
 pub(super) struct Conversation {
@@ -232,14 +233,6 @@ impl Builder {
     }
 }
 
-/// A block of the `thinking_blocks` extension (LiteLLM's shape, which is Anthropic's).
-#[derive(Deserialize, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ThinkingBlock {
-    Thinking { thinking: String, signature: String },
-    RedactedThinking { data: String },
-}
-
 /// An assistant message's `thinking_blocks` as Anthropic blocks, in order. Blocks
 /// without a signature (reasoning from a non-Anthropic model) are left out: Anthropic
 /// refuses unsigned thinking.
@@ -256,7 +249,7 @@ fn thinking_blocks(i: usize, blocks: Option<&Value>) -> Result<Vec<Value>, Gatew
     })?;
     blocks
         .into_iter()
-        .filter(|block| !matches!(block, ThinkingBlock::Thinking { signature, .. } if signature.is_empty()))
+        .filter(ThinkingBlock::is_signed)
         .map(|block| {
             serde_json::to_value(block).map_err(|err| GatewayError::Internal(err.to_string()))
         })
