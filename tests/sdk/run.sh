@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Generates the Python client from openapi/openapi.json with openapi-python-client and
 # runs smoke.py and lists.py with it against a real gateway and mock-upstream on
-# loopback, then openai_compat.py (the official openai package) and anthropic_compat.py
-# (the official anthropic package, plus openai against an anthropic-type provider)
+# loopback, then openai_compat.py (the official openai package), anthropic_compat.py
+# (the official anthropic package), anthropic_chat_compat.py (openai against an
+# anthropic-type provider) and responses_compat.py (the Responses API and thinking
+# across protocols)
 # against the same two servers.
 # Usage: tests/sdk/run.sh [PYTHON]   (PYTHON defaults to .venv/bin/python)
 set -euo pipefail
@@ -24,3 +26,5 @@ GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/openai_compat.py
 # The official anthropic package (and openai) across the protocol translations.
 GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/anthropic_compat.py
 GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/anthropic_chat_compat.py
+# The Responses API on chat-only and Anthropic providers, thinking across protocols.
+GATEWAY_TOKEN="$gateway_token" "$python" tests/sdk/responses_compat.py
