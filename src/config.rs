@@ -11,6 +11,7 @@ use chrono::FixedOffset;
 use serde::Deserialize;
 
 mod aliases;
+mod edge;
 mod otel_env;
 mod raw;
 
@@ -102,6 +103,8 @@ pub struct Config {
     pub telemetry: TelemetrySettings,
     /// `max_tokens` sent to Anthropic when an OpenAI client set none.
     pub anthropic_max_tokens: u64,
+    /// Client headers sent to every upstream besides the protocol ones (lower case).
+    pub forward_headers: Vec<String>,
 }
 
 impl Config {
@@ -205,6 +208,7 @@ impl Config {
                 return Err(file_error(key, "must be greater than 0"));
             }
         }
+        let edge = edge::settings(&raw, &file_error)?;
         let alias_path = origin
             .parent()
             .unwrap_or(Path::new("."))
@@ -247,6 +251,7 @@ impl Config {
                 std::env::var(name).ok()
             })?,
             anthropic_max_tokens: raw.anthropic.default_max_tokens,
+            forward_headers: edge.forward_headers,
         })
     }
 }

@@ -97,21 +97,28 @@ impl KeyVault {
     }
 }
 
-/// `none`: never shown; `masked`: first 4 + `...` + last 4; `plain`: whole.
+/// `none`: never shown; `masked`: the first and last few characters around `...`;
+/// `plain`: whole.
 pub fn display_key(strategy: KeyStrategy, key: &str) -> Option<String> {
     match strategy {
         KeyStrategy::None => None,
         KeyStrategy::Plain => Some(key.to_string()),
-        KeyStrategy::Masked => {
-            let chars: Vec<char> = key.chars().collect();
-            if chars.len() <= 8 {
-                return Some("*".repeat(chars.len()));
-            }
-            let head: String = chars[..4].iter().collect();
-            let tail: String = chars[chars.len() - 4..].iter().collect();
-            Some(format!("{head}...{tail}"))
-        }
+        KeyStrategy::Masked => Some(mask(key)),
     }
+}
+
+/// What a masked key shows: 4 characters at each end of a key of 16 or more, a quarter
+/// of it at each end of a shorter one (never more than half the key in all), and
+/// nothing of a key under 8 characters.
+fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    let shown = (chars.len() / 4).min(4);
+    if shown < 2 {
+        return "****".to_string();
+    }
+    let head: String = chars[..shown].iter().collect();
+    let tail: String = chars[chars.len() - shown..].iter().collect();
+    format!("{head}...{tail}")
 }
 
 fn create_secret(path: &Path) -> Result<Vec<u8>> {
@@ -157,10 +164,35 @@ mod tests {
             Some("sk-a...mnop")
         );
         assert_eq!(display_key(KeyStrategy::Plain, key).as_deref(), Some(key));
-        assert_eq!(
-            display_key(KeyStrategy::Masked, "short").as_deref(),
-            Some("*****")
-        );
+    }
+
+    /// Visible characters of a masked key (everything but the `...`).
+    fn visible(key: &str) -> usize {
+        let masked = mask(key);
+        if masked == "****" {
+            return 0;
+        }
+        masked.chars().count() - 3
+    }
+
+    #[test]
+    fn masking_never_shows_more_than_half() {
+        let alphabet: Vec<char> = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+            .chars()
+            .collect();
+        for len in 0..=alphabet.len() {
+            let key: String = alphabet[..len].iter().collect();
+            let shown = visible(&key);
+            assert!(shown * 2 <= len, "{len}: {}", mask(&key));
+            assert!(shown <= 8, "{len}: {}", mask(&key));
+        }
+        assert_eq!(mask(""), "****");
+        assert_eq!(mask("sk-1234"), "****");
+        assert_eq!(mask("sk-12345"), "sk...45");
+        assert_eq!(mask("sk-abcdefghij"), "sk-...hij");
+        assert_eq!(mask("sk-abcdefghijklm"), "sk-a...jklm");
+        // Multi-byte characters count as one each and are never split.
+        assert_eq!(mask("密钥密钥密钥密钥"), "密钥...密钥");
     }
 
     #[test]

@@ -198,6 +198,12 @@ impl SnapshotCell {
                 Some((token.key_hash, Arc::new(entry)))
             })
             .collect();
+        let mut labels: Vec<String> = providers
+            .values()
+            .flat_map(|p| p.models.iter().map(|m| format!("{}/{m}", p.row.name)))
+            .collect();
+        labels.extend(self.aliases.values().filter(|t| t.contains('/')).cloned());
+        crate::telemetry::model_labels::learn(&labels);
         self.current.store(Arc::new(Snapshot {
             providers,
             aliases: self.aliases.clone(),

@@ -39,6 +39,8 @@ mod lifecycle;
 mod log_queue_full;
 #[path = "integration/log_request_id.rs"]
 mod log_request_id;
+#[path = "integration/metric_labels.rs"]
+mod metric_labels;
 #[path = "integration/models_cache.rs"]
 mod models_cache;
 #[path = "integration/models_retrieve.rs"]
@@ -77,6 +79,8 @@ mod thinking;
 mod tokens;
 #[path = "integration/traffic.rs"]
 mod traffic;
+#[path = "integration/upstream_exposure.rs"]
+mod upstream_exposure;
 #[path = "integration/users.rs"]
 mod users;
 

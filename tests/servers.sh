@@ -27,6 +27,9 @@ listen = "127.0.0.1:0"
 url = "sqlite://$work/gateway.db"
 [admin]
 password = "$ADMIN_PASSWORD"
+[upstream]
+# Mock scenarios ride in this header through translated requests.
+forward_headers = ["x-mock"]
 ${1:-}
 TOML
   NO_COLOR=1 RUST_LOG=info ./target/debug/gateway --config "$work/config.toml" >"$work/gateway.out" 2>&1 &

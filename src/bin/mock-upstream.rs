@@ -6,7 +6,9 @@
 //! scenario (delays, errors, cut streams, tool calls...), see `scenario.rs`; so does an
 //! `x-mock` header holding the same JSON (for requests the gateway translates), and a
 //! `--rule` chosen by the upstream key or the URL path (`rules.rs`). `GET /_mock/stats`
-//! counts the requests that arrived, per key.
+//! counts the requests that arrived, per key. Every response reports what arrived: the
+//! key (`x-mock-key`), the `traceparent` (`x-mock-traceparent`) and the names of all
+//! request headers (`x-mock-headers`).
 
 #[path = "mock_upstream/anthropic.rs"]
 mod anthropic;

@@ -119,7 +119,7 @@ impl Default for AdminSection {
     }
 }
 
-/// Upstream timeouts in milliseconds.
+/// Upstream timeouts in milliseconds, and extra client headers sent upstream.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct UpstreamSection {
@@ -127,6 +127,7 @@ pub(super) struct UpstreamSection {
     pub(super) first_byte_timeout_ms: u64,
     pub(super) idle_timeout_ms: u64,
     pub(super) total_timeout_ms: u64,
+    pub(super) forward_headers: Vec<String>,
 }
 
 impl Default for UpstreamSection {
@@ -136,6 +137,7 @@ impl Default for UpstreamSection {
             first_byte_timeout_ms: 120_000,
             idle_timeout_ms: 120_000,
             total_timeout_ms: 600_000,
+            forward_headers: Vec::new(),
         }
     }
 }

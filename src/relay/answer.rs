@@ -77,7 +77,7 @@ pub async fn read_body(
             Ok(Some(Err(err))) => {
                 return Err(GatewayError::BadGateway(format!(
                     "provider `{provider}` broke off its answer: {}",
-                    crate::upstream::error_chain(&err)
+                    crate::upstream::transport_error(err)
                 )));
             }
             Err(_) => {

@@ -1,5 +1,5 @@
-//! Sending the upstream request: the body `plan` built, the client's headers without
-//! its credentials (the provider's key instead), our trace context, and the connect /
+//! Sending the upstream request: the body `plan` built, the allowlisted client headers
+//! (the provider's key instead of the client's), our trace context, and the connect /
 //! first-byte / idle / total timeouts.
 
 use std::time::Duration;
@@ -15,24 +15,13 @@ use crate::telemetry::{metrics, trace};
 use crate::upstream::{authorize, send_error};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// Client headers never sent upstream: credentials, hop-by-hop, and what reqwest sets.
-const DROPPED_REQUEST_HEADERS: &[&str] = &[
-    "authorization",
-    "x-api-key",
-    "host",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "accept-encoding",
-    "cookie",
-    "x-request-id",
-];
+/// The only client headers sent upstream, by the upstream's api_type: the providers'
+/// documented protocol headers. Everything else (credentials, `OpenAI-Organization`
+/// and `OpenAI-Project`, cookies, SDK telemetry, hop-by-hop headers, `traceparent`) is
+/// dropped unless the operator lists it in `upstream.forward_headers`; the gateway sets
+/// the key, `content-type`, `anthropic-version` and its own trace context itself.
+const FORWARDED_OPENAI: &[&str] = &["accept", "openai-beta"];
+const FORWARDED_ANTHROPIC: &[&str] = &["accept", "anthropic-beta"];
 
 /// Timeouts for one request: the provider's overrides, else the config file's.
 #[derive(Debug, Clone, Copy)]
@@ -87,21 +76,17 @@ pub async fn send(
     // With tracing on, the upstream gets our client span's context, not the client's.
     let trace_headers = trace::context_headers(span);
     let url = format!("{}{}", provider.row.base_url, outgoing.path);
-    let anthropic = provider.row.api_type == "anthropic";
+    let forwarded = if provider.row.api_type == "anthropic" {
+        FORWARDED_ANTHROPIC
+    } else {
+        FORWARDED_OPENAI
+    };
     let mut request = state.http.post(url);
-    for (name, value) in client_headers {
-        let name = name.as_str();
-        // Anthropic headers go only to Anthropic upstreams, and the version only once.
-        let anthropic_only = name.starts_with("anthropic-");
-        if DROPPED_REQUEST_HEADERS.contains(&name)
-            || name == "content-type"
-            || (anthropic_only && !anthropic)
-            || name == "anthropic-version"
-            || trace_headers.contains_key(name)
-        {
-            continue;
+    let extra = state.config.forward_headers.iter().map(String::as_str);
+    for name in forwarded.iter().copied().chain(extra) {
+        for value in client_headers.get_all(name) {
+            request = request.header(name, value.as_bytes());
         }
-        request = request.header(name, value.as_bytes());
     }
     for (name, value) in &trace_headers {
         request = request.header(name.as_str(), value.as_bytes());
@@ -134,7 +119,7 @@ pub async fn send(
             } else {
                 "connect"
             });
-            Err(send_error(&provider.row.name, &err))
+            Err(send_error(&provider.row.name, err))
         }
         Err(_) => {
             metrics::upstream_error("timeout");

@@ -15,7 +15,7 @@ use super::forward::Limits;
 use crate::protocol::StreamTranslate;
 use crate::protocol::sse::SseFramer;
 use crate::telemetry::metrics;
-use crate::upstream::error_chain;
+use crate::upstream::transport_error;
 
 struct Relay {
     upstream: BoxStream<'static, reqwest::Result<Bytes>>,
@@ -123,7 +123,7 @@ impl Relay {
                     message: format!(
                         "provider `{}` broke off the stream: {}",
                         self.provider,
-                        error_chain(&err)
+                        transport_error(err)
                     ),
                 }),
                 Err(_) => self.end(End::Failed {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use super::model_labels;
 use crate::store::RequestLog;
 
 /// Seconds: from 5 ms to 10 minutes.
@@ -75,9 +76,9 @@ fn status_class(status: i64) -> &'static str {
 /// Counts one finished request from its log row.
 pub fn record_request(row: &RequestLog) {
     let provider = row.provider.clone().unwrap_or_default();
-    // Only routed models are labels (bounded by the model cache), never raw input.
+    // Only models an admin configured are labels, never raw input (see model_labels).
     let model = match (&row.provider, &row.upstream_model) {
-        (Some(provider), Some(model)) => format!("{provider}/{model}"),
+        (Some(provider), Some(model)) => model_labels::label(provider, model),
         _ => String::new(),
     };
     let request_type = row.request_type.clone();

@@ -3,6 +3,7 @@
 //! trace context in and out, and Prometheus metrics.
 
 pub mod metrics;
+pub mod model_labels;
 pub mod trace;
 
 use opentelemetry::KeyValue;

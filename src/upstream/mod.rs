@@ -60,12 +60,12 @@ pub async fn discover_models(
     let url = format!("{}{}", provider.row.base_url, provider.row.models_path);
     let request =
         authorize(http.get(&url), &provider.row.api_type, &key.secret, None).timeout(timeout);
-    let response = request.send().await.map_err(|err| send_error(name, &err))?;
+    let response = request.send().await.map_err(|err| send_error(name, err))?;
     let status = response.status();
     let body = response
         .bytes()
         .await
-        .map_err(|err| send_error(name, &err))?;
+        .map_err(|err| send_error(name, err))?;
     if !status.is_success() {
         return Err(GatewayError::BadGateway(format!(
             "provider `{name}` models endpoint returned {}: {}",
@@ -85,21 +85,24 @@ pub async fn discover_models(
 }
 
 /// A transport failure as 504 (timeout) or 502 (unreachable).
-pub fn send_error(provider: &str, err: &reqwest::Error) -> GatewayError {
+pub fn send_error(provider: &str, err: reqwest::Error) -> GatewayError {
     if err.is_timeout() {
         GatewayError::GatewayTimeout(format!("provider `{provider}` did not answer in time"))
     } else {
         GatewayError::BadGateway(format!(
             "provider `{provider}` is unreachable: {}",
-            error_chain(err)
+            transport_error(err)
         ))
     }
 }
 
-/// An error with its causes, e.g. `error sending request: ... : Connection refused`.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
+/// A transport error with its causes, e.g. `error sending request: client error
+/// (Connect): tcp connect error: Connection refused`, without the upstream URL: the
+/// address (and any credentials in it) is the operator's, not the client's business.
+pub fn transport_error(err: reqwest::Error) -> String {
+    let err = err.without_url();
     let mut text = err.to_string();
-    let mut source = err.source();
+    let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {

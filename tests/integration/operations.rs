@@ -46,6 +46,12 @@ async fn metrics_count_requests_and_tokens() -> TestResult {
     fx.app
         .add_provider(&fx.admin, provider, &fx.mock.base, UPSTREAM_KEY)
         .await?;
+    // Only cached (or aliased) models are metric labels.
+    let ids = json!({"ids": ["gpt-4o", "text-embedding-3-small"]});
+    let cache = format!("/models/{provider}/cache");
+    fx.app
+        .send("POST", &cache, Some(&fx.admin), Some(ids))
+        .await?;
     let model = format!("{provider}/gpt-4o");
     let mut prompt = 0;
     let mut completion = 0;

@@ -20,12 +20,7 @@ use poem::web::Data;
 impl ProviderInput {
     fn into_fields(self) -> Result<ProviderFields> {
         let base_url = self.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(GatewayError::bad_param(
-                "base_url",
-                "base_url must start with http:// or https://",
-            ));
-        }
+        check_base_url(&base_url)?;
         let models_path = self.models_path.unwrap_or_else(|| "/v1/models".into());
         if !models_path.starts_with('/') {
             return Err(GatewayError::bad_param(
@@ -61,6 +56,35 @@ impl ProviderInput {
             total_timeout_ms: self.total_timeout_ms,
         })
     }
+}
+
+/// An http(s) URL with a host and nothing secret in it: credentials (`user:pass@`, a
+/// key in the query string) are refused, never stored or echoed (keys belong in the
+/// provider's key pool, which stores them sealed). The message never repeats the URL.
+fn check_base_url(base_url: &str) -> Result<()> {
+    let bad = |message: &str| Err(GatewayError::bad_param("base_url", message));
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return bad("base_url must start with http:// or https://");
+    }
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return bad("base_url is not a valid URL");
+    };
+    if !url.has_host() {
+        return bad("base_url names no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad(
+            "base_url must not contain credentials (user:password@); add the key with \
+             POST /providers/{provider}/keys instead",
+        );
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return bad(
+            "base_url must not contain a query string or fragment (request paths are \
+             appended to it; keys go in POST /providers/{provider}/keys)",
+        );
+    }
+    Ok(())
 }
 
 impl AppState {

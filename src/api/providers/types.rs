@@ -17,7 +17,9 @@ pub struct ProviderInput {
     pub name: String,
     /// Wire protocol of the upstream.
     pub api_type: ApiType,
-    /// Base URL without the `/v1/...` path, e.g. `https://api.openai.com`.
+    /// Base URL without the `/v1/...` path, e.g. `https://api.openai.com`. No
+    /// credentials (`user:password@`), query string or fragment: keys go in the
+    /// provider's key pool.
     #[oai(validator(max_length = 2048))]
     pub base_url: String,
     /// Path of the models endpoint, default `/v1/models`.

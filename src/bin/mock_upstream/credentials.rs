@@ -9,6 +9,8 @@ use crate::reply::{self, Dialect};
 
 const X_MOCK_KEY: HeaderName = HeaderName::from_static("x-mock-key");
 const X_MOCK_TRACEPARENT: HeaderName = HeaderName::from_static("x-mock-traceparent");
+/// Names of every request header received, sorted and comma-separated.
+const X_MOCK_HEADERS: HeaderName = HeaderName::from_static("x-mock-headers");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 const ANTHROPIC_VERSION: HeaderName = HeaderName::from_static("anthropic-version");
@@ -56,6 +58,7 @@ impl Denied {
 pub struct EchoedHeaders {
     pub key: HeaderValue,
     traceparent: Option<HeaderValue>,
+    names: HeaderValue,
 }
 
 impl EchoedHeaders {
@@ -70,14 +73,18 @@ impl EchoedHeaders {
         let key = key
             .and_then(|key| HeaderValue::from_bytes(key).ok())
             .unwrap_or(HeaderValue::from_static(""));
+        let mut names: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
         Self {
             key,
             traceparent: headers.get(TRACEPARENT).cloned(),
+            names: HeaderValue::from_str(&names.join(",")).unwrap_or(HeaderValue::from_static("")),
         }
     }
 
     pub fn apply(self, headers: &mut HeaderMap) {
         headers.insert(X_MOCK_KEY, self.key);
+        headers.insert(X_MOCK_HEADERS, self.names);
         if let Some(traceparent) = self.traceparent {
             headers.insert(X_MOCK_TRACEPARENT, traceparent);
         }

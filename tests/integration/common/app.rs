@@ -26,6 +26,9 @@ password = "{ADMIN_PASSWORD}"
 [log_writer]
 flush_interval_ms = 20
 dir = "{dir}"
+[upstream]
+# Mock scenarios ride in this header through translated requests.
+forward_headers = ["x-mock"]
 "#,
         secret = secret.display(),
         dir = secret.parent().unwrap_or(Path::new(".")).display()
