@@ -16,6 +16,7 @@ mod otel_env;
 mod raw;
 
 pub use aliases::load_aliases;
+pub use edge::ConnectionSettings;
 
 use raw::{DEFAULT_LISTEN, RawConfig};
 
@@ -103,6 +104,10 @@ pub struct Config {
     pub telemetry: TelemetrySettings,
     /// `max_tokens` sent to Anthropic when an OpenAI client set none.
     pub anthropic_max_tokens: u64,
+    /// Client connection limits and timeouts.
+    pub connections: ConnectionSettings,
+    /// Logins one client address may try per minute (more get 429).
+    pub login_attempts_per_minute: std::num::NonZeroU32,
     /// Client headers sent to every upstream besides the protocol ones (lower case).
     pub forward_headers: Vec<String>,
 }
@@ -122,6 +127,8 @@ impl Config {
         let file_error = |key: &str, expected: &str| {
             let from_env = ENV_OVERRIDES
                 .iter()
+                .copied()
+                .chain(edge::ENV.iter().map(|(k, var, _)| (*k, *var)))
                 .find(|(k, var)| *k == key && std::env::var_os(var).is_some())
                 .map(|(_, var)| format!(" (set by the environment variable {var})"))
                 .unwrap_or_default();
@@ -139,6 +146,7 @@ impl Config {
         })?;
         let mut raw = raw;
         apply_env_overrides(&mut raw);
+        edge::apply_env(&mut raw)?;
 
         let listen = raw.server.listen.parse::<SocketAddr>().map_err(|_| {
             file_error(
@@ -251,6 +259,8 @@ impl Config {
                 std::env::var(name).ok()
             })?,
             anthropic_max_tokens: raw.anthropic.default_max_tokens,
+            connections: edge.connections,
+            login_attempts_per_minute: edge.login_attempts_per_minute,
             forward_headers: edge.forward_headers,
         })
     }

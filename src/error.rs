@@ -28,6 +28,9 @@ pub enum GatewayError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The request line and headers are over `server.max_header_bytes` (431).
+    #[error("{0}")]
+    HeadersTooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
     /// The user's balance is used up (402).
@@ -103,6 +106,7 @@ impl GatewayError {
             GatewayError::NotFound(_) => StatusCode::NOT_FOUND,
             GatewayError::Conflict(_) => StatusCode::CONFLICT,
             GatewayError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             GatewayError::TooManyRequests(_) | GatewayError::QuotaExhausted(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -124,9 +128,9 @@ impl GatewayError {
     /// The OpenAI `error.type` value; also the low-cardinality label in logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            GatewayError::BadRequest { .. } | GatewayError::PayloadTooLarge(_) => {
-                "invalid_request_error"
-            }
+            GatewayError::BadRequest { .. }
+            | GatewayError::PayloadTooLarge(_)
+            | GatewayError::HeadersTooLarge(_) => "invalid_request_error",
             GatewayError::Unauthorized(_) => "authentication_error",
             GatewayError::Forbidden(_) => "permission_error",
             GatewayError::NotFound(_) => "not_found_error",

@@ -6,7 +6,7 @@
 //! - the data plane (`api::relay`, `/v1/*`) reads only the `snapshot`, talks to the
 //!   `upstream`, and hands one row per request to the background `logsink`.
 //!
-//! `app` assembles both and runs the server; `config`, `clock`, `secrets` and `error`
+//! `app` assembles both and `server` serves them; `config`, `clock`, `secrets` and `error`
 //! are the shared foundations.
 
 pub mod accounts;
@@ -23,6 +23,7 @@ pub mod relay;
 pub mod retention;
 pub mod routing;
 pub mod secrets;
+pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod telemetry;

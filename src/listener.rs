@@ -1,5 +1,5 @@
 //! A TCP acceptor that disables Nagle's algorithm on every accepted connection, so small
-//! responses and stream chunks leave at once (shared by the gateway and mock-upstream).
+//! responses and stream chunks leave at once (the gateway's `server` accepts through it).
 
 use std::net::SocketAddr;
 

@@ -21,10 +21,14 @@ mod billing_queries;
 mod common;
 #[path = "integration/config_errors.rs"]
 mod config_errors;
+#[path = "integration/connections.rs"]
+mod connections;
 #[path = "integration/contract_input.rs"]
 mod contract_input;
 #[path = "integration/crash_journal.rs"]
 mod crash_journal;
+#[path = "integration/edge_config.rs"]
+mod edge_config;
 #[path = "integration/errors.rs"]
 mod errors;
 #[path = "integration/key_health.rs"]
@@ -39,6 +43,8 @@ mod lifecycle;
 mod log_queue_full;
 #[path = "integration/log_request_id.rs"]
 mod log_request_id;
+#[path = "integration/login_limits.rs"]
+mod login_limits;
 #[path = "integration/metric_labels.rs"]
 mod metric_labels;
 #[path = "integration/models_cache.rs"]

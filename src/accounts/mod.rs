@@ -1,17 +1,17 @@
-//! Accounts: password hashing (argon2), random secrets, the authenticated principal
+//! Accounts: password hashing (argon2, gated), random secrets, the authenticated principal
 //! that endpoints check permissions against, model grants, login lockout, gateway
 //! token keys and their batched last-use times.
 
 mod grants;
 mod last_used;
 mod lockout;
+mod password;
 
 pub use grants::{ModelGrants, parse_models};
 pub use last_used::LastUsed;
-pub use lockout::LoginLimiter;
+pub use lockout::{LoginLimiter, Refused, client_key};
+pub use password::{hash_password, verify_password};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use rand::rngs::OsRng;
@@ -47,26 +47,6 @@ impl Principal {
             ))
         }
     }
-}
-
-/// Hashes a password with argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| GatewayError::Internal(format!("password hashing failed: {err}")))
-}
-
-/// Checks a password against a stored PHC hash; a malformed hash never verifies.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 /// `len` random alphanumeric characters from the operating system's CSPRNG.
@@ -115,16 +95,6 @@ pub fn sha256_hex(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn password_round_trip() -> Result<()> {
-        let hash = hash_password("correct horse")?;
-        assert!(hash.starts_with("$argon2"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong", &hash));
-        assert!(!verify_password("correct horse", "not-a-hash"));
-        Ok(())
-    }
 
     #[test]
     fn random_secrets_differ() {

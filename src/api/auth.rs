@@ -7,7 +7,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::body::JsonBody;
 use super::security::{SessionAuth, note_caller};
-use crate::accounts::{random_alphanumeric, sha256_hex, verify_password};
+use crate::accounts::{Refused, random_alphanumeric, sha256_hex, verify_password};
 use crate::app::{AppState, Caller};
 use crate::clock::Clock;
 use crate::error::{GatewayError, Result};
@@ -52,17 +52,13 @@ enum LoggedOut {
     Done,
 }
 
-/// An argon2 hash nobody's password matches, for unknown usernames.
-static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    crate::accounts::hash_password(&random_alphanumeric(32)).unwrap_or_default()
-});
-
 pub struct AuthApi;
 
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
-    /// Log in with username and password; returns a bearer session token. After 5
-    /// failed tries for one username within a minute, it is locked for a minute (429).
+    /// Log in with username and password; returns a bearer session token. One client
+    /// address may try `security.login_attempts_per_minute` times a minute (default
+    /// 20), one username 5 times a minute; more tries get 429 before any password check.
     #[oai(path = "/auth/login", method = "post", operation_id = "auth_login")]
     async fn login(
         &self,
@@ -72,27 +68,27 @@ impl AuthApi {
     ) -> Result<Json<Session>> {
         let denied = || GatewayError::Unauthorized("invalid username or password".into());
         let username = body.0.username.trim().to_string();
-        if let Some(seconds) = state.limiter.locked_for(&username) {
-            return Err(GatewayError::TooManyRequests(format!(
-                "too many failed logins for this user; try again in {seconds} seconds"
-            )));
-        }
-        // Counted as failed before the (slow) check, so parallel guesses hit the limit
-        // too; a success clears it.
-        state.limiter.record_failure(&username);
+        let address = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        state
+            .limiter
+            .attempt(address, &username)
+            .map_err(|refused| {
+                GatewayError::TooManyRequests(match refused {
+                    Refused::Address { seconds } => format!(
+                        "too many login attempts from this address; try again in {seconds} seconds"
+                    ),
+                    Refused::Username { seconds } => format!(
+                        "too many login attempts for this user; try again in {seconds} seconds"
+                    ),
+                })
+            })?;
         let user = state.store.get_user_by_name(&username).await?;
-        let password = body.0.password;
         // Unknown users are checked against a dummy hash: both answers take as long.
-        let hash = user
-            .as_ref()
-            .map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
-        let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|err| GatewayError::Internal(format!("password check failed: {err}")))?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let verified = verify_password(body.0.password, hash).await?;
         let Some(user) = user.filter(|u| verified && u.enabled) else {
             return Err(denied());
         };
-        state.limiter.record_success(&username);
         note_caller(
             req,
             Caller {

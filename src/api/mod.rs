@@ -2,6 +2,7 @@
 //! providers, keys, models, audit, logs) and the data plane (`/v1/*`). Endpoints only:
 //! the work happens in the modules they call.
 
+mod allow;
 mod audit;
 mod auth;
 mod body;
@@ -23,6 +24,7 @@ mod users;
 use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
+pub use allow::allowed_methods;
 pub use document::openapi_json;
 pub use security::SessionAuth;
 

@@ -16,7 +16,7 @@ pub async fn ensure_first_admin(store: &dyn ConfigStore, config: &Config) -> Res
     } else {
         config.admin_password.clone()
     };
-    let password_hash = hash_password(&password)?;
+    let password_hash = hash_password(password.clone()).await?;
     store
         .create_user(&NewUser {
             username: config.admin_username.clone(),

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use poem::{EndpointExt, Route, Server};
+use poem::{EndpointExt, Route};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -106,7 +106,7 @@ pub async fn start(
         .build()
         .map_err(|err| GatewayError::Internal(format!("http client: {err}")))?;
     let state = AppState::new(Inner {
-        limiter: LoginLimiter::default(),
+        limiter: LoginLimiter::new(config.login_attempts_per_minute),
         last_used: Arc::new(LastUsed::default()),
         ledger: Arc::new(Ledger::default()),
         user_changes: tokio::sync::Mutex::new(()),
@@ -136,6 +136,7 @@ pub async fn start(
         .around(observe::observe)
         .data(state.clone());
     let grace = state.config.shutdown_grace;
+    let connections = state.config.connections;
     let final_state = state.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -145,9 +146,7 @@ pub async fn start(
                 () = stop_signal => {}
             }
         };
-        let served = Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(app, signal, Some(grace))
-            .await;
+        crate::server::serve(acceptor, app, connections, signal, grace).await;
         writer.shutdown().await;
         final_state.last_used.stop();
         if let Err(err) = last_used_flusher.await {
@@ -157,7 +156,7 @@ pub async fn start(
             retention.abort();
         }
         sql.close().await;
-        served.map_err(|err| GatewayError::Internal(format!("server error: {err}")))
+        Ok(())
     });
     Ok(RunningServer {
         addr,

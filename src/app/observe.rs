@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use poem::http::HeaderValue;
+use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::OperationId;
 use tracing::{Instrument, Span};
@@ -119,6 +119,12 @@ pub async fn observe<E: Endpoint>(ep: E, mut req: Request) -> poem::Result<Respo
         resp.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     let status = resp.status();
+    if status == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(allow) = crate::api::allowed_methods(path.split('?').next().unwrap_or(""))
+    {
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
     // Relayed requests describe their own spans (the relay knows the stream's outcome).
     if !span.is_disabled() && resp.data::<LoggedByHandler>().is_none() {
         span.set_attribute("http.response.status_code", i64::from(status.as_u16()));

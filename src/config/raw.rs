@@ -40,6 +40,10 @@ pub(super) struct ServerSection {
     pub(super) redirect_file: String,
     pub(super) max_body_bytes: u64,
     pub(super) shutdown_grace_seconds: u64,
+    pub(super) header_read_timeout_ms: u64,
+    pub(super) keep_alive_timeout_ms: u64,
+    pub(super) max_connections: u64,
+    pub(super) max_header_bytes: u64,
 }
 
 impl Default for ServerSection {
@@ -49,6 +53,10 @@ impl Default for ServerSection {
             redirect_file: "redirect.toml".to_string(),
             max_body_bytes: 32 * 1024 * 1024,
             shutdown_grace_seconds: 30,
+            header_read_timeout_ms: 10_000,
+            keep_alive_timeout_ms: 75_000,
+            max_connections: 1024,
+            max_header_bytes: 64 * 1024,
         }
     }
 }
@@ -77,6 +85,7 @@ pub(super) struct SecuritySection {
     pub(super) key_strategy: KeyStrategy,
     pub(super) secret_file: String,
     pub(super) session_ttl_hours: u64,
+    pub(super) login_attempts_per_minute: u64,
 }
 
 impl Default for SecuritySection {
@@ -85,6 +94,7 @@ impl Default for SecuritySection {
             key_strategy: KeyStrategy::Masked,
             secret_file: String::new(),
             session_ttl_hours: 24,
+            login_attempts_per_minute: 20,
         }
     }
 }

@@ -5,6 +5,12 @@ use std::process::Command;
 use crate::common::TestResult;
 
 fn run_with(config: &str) -> TestResult<(i32, String)> {
+    run_with_env(config, &[])
+}
+
+/// Runs the binary with `config` and the environment variables `env`; returns its exit
+/// code and stderr.
+pub fn run_with_env(config: &str, env: &[(&str, &str)]) -> TestResult<(i32, String)> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("custom-config.toml");
     std::fs::write(&path, config)?;
@@ -13,6 +19,7 @@ fn run_with(config: &str) -> TestResult<(i32, String)> {
         .arg(&path)
         .env_remove("GATEWAY_LISTEN")
         .env_remove("GATEWAY_DATABASE_URL")
+        .envs(env.iter().copied())
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     Ok((output.status.code().unwrap_or(-1), stderr))

@@ -4,9 +4,8 @@ use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
-use super::hash;
 use super::types::{PasswordChange, User};
-use crate::accounts::verify_password;
+use crate::accounts::{hash_password, verify_password};
 use crate::api::ApiTags;
 use crate::api::body::JsonBody;
 use crate::api::security::SessionAuth;
@@ -47,9 +46,7 @@ impl MeApi {
             new_password,
         } = body.0;
         let stored = user.password_hash.clone();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&old_password, &stored))
-            .await
-            .map_err(|err| GatewayError::Internal(format!("password check failed: {err}")))?;
+        let matches = verify_password(old_password, Some(stored)).await?;
         if !matches {
             return Err(GatewayError::bad_param(
                 "old_password",
@@ -58,7 +55,7 @@ impl MeApi {
         }
         state
             .store
-            .set_password(user.id, &hash(new_password).await?)
+            .set_password(user.id, &hash_password(new_password).await?)
             .await?;
         state
             .store

@@ -66,13 +66,6 @@ impl AppState {
     }
 }
 
-/// Hashes off the async threads (argon2 is deliberately slow).
-pub(super) async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|err| GatewayError::Internal(format!("password hashing failed: {err}")))?
-}
-
 pub struct UserApi;
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -92,7 +85,7 @@ impl UserApi {
         let enabled = input.enabled.unwrap_or(true);
         let user = NewUser {
             display_name: input.display_name.unwrap_or_else(|| input.username.clone()),
-            password_hash: hash(input.password).await?,
+            password_hash: hash_password(input.password).await?,
             role: role.to_string(),
             enabled,
             models: grants.to_json(),
@@ -161,7 +154,7 @@ impl UserApi {
         let grants = ModelGrants::from_input(input.models, "models")?;
         let password_changed = input.password.is_some();
         let password_hash = match input.password {
-            Some(password) => Some(hash(password).await?),
+            Some(password) => Some(hash_password(password).await?),
             None => None,
         };
         let fields = UserFields {
