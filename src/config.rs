@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 mod aliases;
 mod edge;
+mod env;
 mod otel_env;
 mod raw;
 
@@ -125,12 +126,8 @@ impl Config {
     /// file (`server.redirect_file`) is looked up relative to its folder.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
         let file_error = |key: &str, expected: &str| {
-            let from_env = ENV_OVERRIDES
-                .iter()
-                .copied()
-                .chain(edge::ENV.iter().map(|(k, var, _)| (*k, *var)))
-                .find(|(k, var)| *k == key && std::env::var_os(var).is_some())
-                .map(|(_, var)| format!(" (set by the environment variable {var})"))
+            let from_env = env::variable_for(key)
+                .map(|var| format!(" (set by the environment variable {var})"))
                 .unwrap_or_default();
             GatewayError::Config(format!(
                 "{}: key `{key}`{from_env}: {expected}",
@@ -145,8 +142,7 @@ impl Config {
             file_error(&key, &err.inner().to_string())
         })?;
         let mut raw = raw;
-        apply_env_overrides(&mut raw);
-        edge::apply_env(&mut raw)?;
+        env::apply(&mut raw)?;
 
         let listen = raw.server.listen.parse::<SocketAddr>().map_err(|_| {
             file_error(
@@ -302,24 +298,4 @@ fn telemetry_settings(
         resource_attributes: raw.resource_attributes.into_iter().collect(),
         metrics_token: Some(raw.metrics_token).filter(|t| !t.is_empty()),
     })
-}
-
-/// Settings keys and the environment variables that override them.
-const ENV_OVERRIDES: &[(&str, &str)] = &[
-    ("server.listen", "GATEWAY_LISTEN"),
-    ("database.url", "GATEWAY_DATABASE_URL"),
-    ("admin.password", "GATEWAY_ADMIN_PASSWORD"),
-];
-
-/// `GATEWAY_LISTEN`, `GATEWAY_DATABASE_URL`, `GATEWAY_ADMIN_PASSWORD` win over the file.
-fn apply_env_overrides(raw: &mut RawConfig) {
-    if let Ok(listen) = std::env::var("GATEWAY_LISTEN") {
-        raw.server.listen = listen;
-    }
-    if let Ok(url) = std::env::var("GATEWAY_DATABASE_URL") {
-        raw.database.url = url;
-    }
-    if let Ok(password) = std::env::var("GATEWAY_ADMIN_PASSWORD") {
-        raw.admin.password = password;
-    }
 }

@@ -1,6 +1,5 @@
 //! Settings of the gateway's edge: client connection limits, login throttling per
-//! client address, and the extra client headers sent upstream; with their environment
-//! overrides.
+//! client address, and the extra client headers sent upstream.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -28,37 +27,6 @@ pub(super) struct Edge {
     pub(super) forward_headers: Vec<String>,
 }
 
-/// A numeric setting in the file as written.
-type Field = fn(&mut RawConfig) -> &mut u64;
-
-/// Numeric settings keys, the environment variables that override them, and where
-/// they live in the file.
-pub(super) const ENV: &[(&str, &str, Field)] = &[
-    (
-        "server.header_read_timeout_ms",
-        "GATEWAY_HEADER_READ_TIMEOUT_MS",
-        |raw| &mut raw.server.header_read_timeout_ms,
-    ),
-    (
-        "server.keep_alive_timeout_ms",
-        "GATEWAY_KEEP_ALIVE_TIMEOUT_MS",
-        |raw| &mut raw.server.keep_alive_timeout_ms,
-    ),
-    ("server.max_connections", "GATEWAY_MAX_CONNECTIONS", |raw| {
-        &mut raw.server.max_connections
-    }),
-    (
-        "server.max_header_bytes",
-        "GATEWAY_MAX_HEADER_BYTES",
-        |raw| &mut raw.server.max_header_bytes,
-    ),
-    (
-        "security.login_attempts_per_minute",
-        "GATEWAY_LOGIN_ATTEMPTS_PER_MINUTE",
-        |raw| &mut raw.security.login_attempts_per_minute,
-    ),
-];
-
 /// Headers the gateway sets itself or that carry credentials: never forwarded.
 const NOT_FORWARDABLE: &[&str] = &[
     "authorization",
@@ -80,21 +48,6 @@ const NOT_FORWARDABLE: &[&str] = &[
     "traceparent",
     "tracestate",
 ];
-
-/// Applies the environment variables of [`ENV`] (whole numbers) over the file.
-pub(super) fn apply_env(raw: &mut RawConfig) -> Result<()> {
-    for (key, var, field) in ENV {
-        let Ok(text) = std::env::var(var) else {
-            continue;
-        };
-        *field(raw) = text.trim().parse::<u64>().map_err(|_| {
-            GatewayError::Config(format!(
-                "environment variable {var} (for `{key}`): `{text}` is not a whole number"
-            ))
-        })?;
-    }
-    Ok(())
-}
 
 /// Validates the edge settings; `file_error(key, expected)` names the file and key.
 pub(super) fn settings(
