@@ -75,6 +75,8 @@ mod relay_routing;
 mod relay_timeouts;
 #[path = "integration/responses.rs"]
 mod responses;
+#[path = "integration/stream_ends.rs"]
+mod stream_ends;
 #[path = "integration/telemetry.rs"]
 mod telemetry;
 #[path = "integration/telemetry_harness.rs"]

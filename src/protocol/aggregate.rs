@@ -31,6 +31,8 @@ pub struct ChatAggregator {
     system_fingerprint: Option<Value>,
     choices: BTreeMap<u64, Choice>,
     usage: Option<Value>,
+    /// `[DONE]` was seen.
+    done: bool,
 }
 
 fn append(slot: &mut Option<String>, piece: Option<&Value>) {
@@ -40,9 +42,10 @@ fn append(slot: &mut Option<String>, piece: Option<&Value>) {
 }
 
 impl ChatAggregator {
-    /// Adds one event's data (`[DONE]` and non-JSON data are ignored).
+    /// Adds one event's data (`[DONE]` is noted, other non-JSON data ignored).
     pub fn push(&mut self, data: &str) {
         let Ok(Value::Object(chunk)) = serde_json::from_str::<Value>(data) else {
+            self.done |= data.trim() == "[DONE]";
             return;
         };
         for (slot, key) in [
@@ -98,6 +101,12 @@ impl ChatAggregator {
                 }
             }
         }
+    }
+
+    /// The stream reached its end: `[DONE]` or a finish reason (a body that ends
+    /// before is cut).
+    pub fn finished(&self) -> bool {
+        self.done || self.choices.values().any(|c| c.finish_reason.is_some())
     }
 
     /// The assembled `chat.completion` object.
@@ -171,6 +180,7 @@ mod tests {
         ] {
             agg.push(data);
         }
+        assert!(agg.finished());
         let out = agg.finish();
         assert_eq!(out["object"], "chat.completion");
         assert_eq!(out["id"], "c1");

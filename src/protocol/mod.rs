@@ -54,6 +54,9 @@ pub trait StreamTranslate: Send {
     fn text_chars(&self) -> usize;
     /// An error the upstream reported inside the stream (Anthropic `error` event).
     fn upstream_error(&self) -> Option<String>;
+    /// The upstream finished the answer in its protocol (`[DONE]` or a finish reason,
+    /// a terminal Responses event, `message_stop`): a body that ends before is cut.
+    fn completed(&self) -> bool;
 }
 
 /// A `data:` frame.

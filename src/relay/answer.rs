@@ -159,25 +159,26 @@ pub fn client_answer(
     };
     let encode =
         |value: &serde_json::Value| Bytes::from(serde_json::to_vec(value).unwrap_or_default());
-    // A whole answer from an event stream, assembled (or the body as it came).
+    // A whole answer from an event stream, assembled (or the body as it came); an
+    // event stream that ends before its protocol's end is a cut answer.
     let chat = |body: Bytes| {
         if event_stream {
             aggregate_chat(&body)
         } else {
-            body
+            Ok(body)
         }
     };
     let message = |body: Bytes| {
         if event_stream {
             aggregate_message(&body)
         } else {
-            body
+            Ok(body)
         }
     };
     match pair {
         Pair::OpenAi => {
             let body = if endpoint == Endpoint::Chat {
-                chat(body)
+                chat(body)?
             } else {
                 body
             };
@@ -185,27 +186,27 @@ pub fn client_answer(
             Ok((body, usage))
         }
         Pair::Anthropic => {
-            let body = message(body);
+            let body = message(body)?;
             let usage = anthropic::usage_of(&body);
             Ok((body, usage))
         }
         Pair::OpenAiToAnthropic => {
-            let body = message(body);
+            let body = message(body)?;
             let answer = from_openai::response(&parse(&body)?)?;
             Ok((encode(&answer), anthropic::usage_of(&body)))
         }
         Pair::AnthropicToOpenAi => {
-            let body = chat(body);
+            let body = chat(body)?;
             let answer = from_anthropic::response(&parse(&body)?)?;
             Ok((encode(&answer), openai::usage_of(&body)))
         }
         Pair::ResponsesViaChat => {
-            let body = chat(body);
+            let body = chat(body)?;
             let answer = responses::answer(&parse(&body)?, echo.unwrap_or_default())?;
             Ok((answer, openai::usage_of(&body)))
         }
         Pair::ResponsesViaMessages => {
-            let body = message(body);
+            let body = message(body)?;
             let answer = from_openai::response(&parse(&body)?)?;
             let answer = responses::answer(&answer, echo.unwrap_or_default())?;
             Ok((answer, anthropic::usage_of(&body)))
@@ -213,13 +214,23 @@ pub fn client_answer(
     }
 }
 
-/// Joins a chat completion event stream into one `chat.completion` JSON body.
-pub fn aggregate_chat(body: &[u8]) -> Bytes {
+/// Joins a chat completion event stream into one `chat.completion` JSON body; an error
+/// when the stream ends before `[DONE]` or a finish reason (a cut answer).
+pub fn aggregate_chat(body: &[u8]) -> Result<Bytes> {
     let mut framer = SseFramer::default();
     let mut aggregator = ChatAggregator::default();
     let events = framer.push(body);
     for event in events.iter().chain(framer.finish().iter()) {
         aggregator.push(&event.data);
     }
-    Bytes::from(serde_json::to_vec(&aggregator.finish()).unwrap_or_default())
+    if !aggregator.finished() {
+        return Err(GatewayError::BadGateway(
+            "the upstream ended the stream without finishing the answer (no [DONE] or \
+             finish_reason)"
+                .into(),
+        ));
+    }
+    Ok(Bytes::from(
+        serde_json::to_vec(&aggregator.finish()).unwrap_or_default(),
+    ))
 }

@@ -1,7 +1,8 @@
 //! Streaming answers: each upstream event goes through the pair's `StreamTranslate`
 //! (a byte-for-byte passthrough or a protocol translator) and its frames are sent the
-//! moment they exist. A timeout, a cut upstream or an upstream error event ends the
-//! stream with an error frame in the client's protocol; the log row is written when the
+//! moment they exist. A timeout, a cut upstream (also a clean end of the body before the
+//! protocol's end) or an upstream error event ends the stream with an error frame in
+//! the client's protocol; the log row is written when the
 //! stream ends or the client goes away (the `Finish` guard is dropped with the body).
 
 use std::collections::VecDeque;
@@ -77,6 +78,16 @@ impl Relay {
                 kind: "upstream_error",
                 message: format!(
                     "provider `{}` reported an error in the stream: {message}",
+                    self.provider
+                ),
+            },
+            // A clean end of the body before the protocol's own end is a cut too.
+            (End::Complete, None) if !self.translate.completed() => End::Failed {
+                status: 502,
+                kind: "upstream_error",
+                message: format!(
+                    "provider `{}` ended the stream without finishing the answer \
+                     (no [DONE], finish_reason or message_stop)",
                     self.provider
                 ),
             },

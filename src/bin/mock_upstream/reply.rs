@@ -171,6 +171,7 @@ pub fn sse(frames: serde_json::Result<Sse>, ctx: &Ctx) -> Response {
         sent: 0,
         delay: Duration::from_millis(scenario.chunk_delay_ms),
         cut_after: scenario.cut_after,
+        end_after: scenario.end_after,
         switch: ctx.cut_switch.clone(),
     };
     Response::builder()
@@ -184,6 +185,8 @@ struct Feed {
     sent: usize,
     delay: Duration,
     cut_after: Option<usize>,
+    /// A clean end of the body after this many frames.
+    end_after: Option<usize>,
     /// The connection's switch, tripped at `cut_after`.
     switch: Option<CutSwitch>,
 }
@@ -195,7 +198,7 @@ impl Feed {
     fn into_stream(self) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         stream::unfold(Some(self), |feed| async move {
             let mut feed = feed?;
-            if feed.frames.as_slice().is_empty() {
+            if feed.frames.as_slice().is_empty() || feed.end_after == Some(feed.sent) {
                 return None;
             }
             if feed.sent > 0 && !feed.delay.is_zero() {
@@ -230,6 +233,7 @@ mod tests {
             sent: 0,
             delay: Duration::ZERO,
             cut_after,
+            end_after: None,
             switch: None,
         }
     }
@@ -254,6 +258,14 @@ mod tests {
         assert_eq!(items.len(), 2);
         assert_eq!(items[0], Ok(Bytes::from("a")));
         assert!(items[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn end_after_stops_cleanly_before_the_last_frames() {
+        let mut early = feed(&["a", "b", "c"], None);
+        early.end_after = Some(2);
+        let items = outcome(early).await;
+        assert_eq!(items, vec![Ok(Bytes::from("a")), Ok(Bytes::from("b"))]);
     }
 
     #[tokio::test]

@@ -18,6 +18,9 @@ pub struct Scenario {
     pub chunks: usize,
     /// Drop the connection after this many stream events (no [DONE], no final events).
     pub cut_after: Option<usize>,
+    /// End the body cleanly after this many stream events, without the protocol's own
+    /// end ([DONE], finish_reason, message_stop).
+    pub end_after: Option<usize>,
     /// Answer with this HTTP error status (400..=599) and an error body.
     pub status: Option<u16>,
     pub error_message: Option<String>,
@@ -49,6 +52,7 @@ impl Default for Scenario {
             chunk_delay_ms: 0,
             chunks: DEFAULT_CHUNKS,
             cut_after: None,
+            end_after: None,
             status: None,
             error_message: None,
             error_type: None,
@@ -107,7 +111,7 @@ mod tests {
     #[test]
     fn reads_every_field() {
         let scenario = parse(
-            r#"{"first_byte_delay_ms":10,"chunk_delay_ms":5,"chunks":3,"cut_after":2,
+            r#"{"first_byte_delay_ms":10,"chunk_delay_ms":5,"chunks":3,"cut_after":2,"end_after":3,
                 "status":429,"error_message":"slow down","error_type":"rate_limit_error",
                 "retry_after":3,"reset":true,
                 "sse_for_non_stream":true,"usage":false,"tool_calls":2,"reasoning":true,
@@ -118,6 +122,7 @@ mod tests {
             chunk_delay_ms: 5,
             chunks: 3,
             cut_after: Some(2),
+            end_after: Some(3),
             status: Some(429),
             error_message: Some("slow down".into()),
             error_type: Some("rate_limit_error".into()),

@@ -1,13 +1,14 @@
 //! Turns a Messages event stream into the single Messages JSON a non-streaming client
 //! expects (for upstreams that stream although asked not to): text, thinking (with its
 //! signature) and tool_use blocks by index, tool input assembled from its JSON deltas,
-//! stop reason and usage.
+//! stop reason and usage. A stream without `message_stop` is a cut answer: an error.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::error::{GatewayError, Result};
 use crate::protocol::sse::SseFramer;
 
 fn append(block: &mut Value, field: &str, piece: Option<&Value>) {
@@ -19,14 +20,16 @@ fn append(block: &mut Value, field: &str, piece: Option<&Value>) {
     block[field] = Value::String(text);
 }
 
-/// The assembled message as JSON bytes.
-pub fn aggregate_message(body: &[u8]) -> Bytes {
+/// The assembled message as JSON bytes; an error when the stream ends before
+/// `message_stop` (a cut answer).
+pub fn aggregate_message(body: &[u8]) -> Result<Bytes> {
     let mut framer = SseFramer::default();
     let mut events = framer.push(body);
     events.extend(framer.finish());
     let mut message = Map::new();
     let mut blocks: BTreeMap<u64, Value> = BTreeMap::new();
     let mut tool_json: BTreeMap<u64, String> = BTreeMap::new();
+    let mut stopped = false;
     for event in events {
         let Ok(data) = serde_json::from_str::<Value>(&event.data) else {
             continue;
@@ -67,8 +70,14 @@ pub fn aggregate_message(body: &[u8]) -> Bytes {
                     usage.extend(later.clone());
                 }
             }
+            "message_stop" => stopped = true,
             _ => {}
         }
+    }
+    if !stopped {
+        return Err(GatewayError::BadGateway(
+            "the upstream ended the stream without finishing the answer (no message_stop)".into(),
+        ));
     }
     for (index, json) in tool_json {
         if let Some(block) = blocks.get_mut(&index) {
@@ -79,7 +88,9 @@ pub fn aggregate_message(body: &[u8]) -> Bytes {
         "content".into(),
         Value::Array(blocks.into_values().collect()),
     );
-    Bytes::from(serde_json::to_vec(&Value::Object(message)).unwrap_or_default())
+    Ok(Bytes::from(
+        serde_json::to_vec(&Value::Object(message)).unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]
@@ -101,8 +112,9 @@ mod tests {
             "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":7}}\n\n",
             "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
         );
-        let message: Value =
-            serde_json::from_slice(&aggregate_message(stream.as_bytes())).unwrap_or_default();
+        let message: Value = aggregate_message(stream.as_bytes())
+            .map(|bytes| serde_json::from_slice(&bytes).unwrap_or_default())
+            .unwrap_or_default();
         assert_eq!(message["id"], "msg_1");
         assert_eq!(message["stop_reason"], "tool_use");
         assert_eq!(message["usage"]["output_tokens"], 7);
@@ -111,5 +123,9 @@ mod tests {
         assert_eq!(message["content"][0]["signature"], "sig");
         assert_eq!(message["content"][1]["text"], "Hi");
         assert_eq!(message["content"][2]["input"], serde_json::json!({"a": 1}));
+        let cut = stream
+            .rsplit_once("event: message_stop")
+            .map_or("", |(head, _)| head);
+        assert!(aggregate_message(cut.as_bytes()).is_err());
     }
 }

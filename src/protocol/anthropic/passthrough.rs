@@ -53,6 +53,8 @@ pub struct AnthropicPassthrough {
     final_usage: bool,
     text_chars: usize,
     error: Option<String>,
+    /// `message_stop` was seen.
+    stopped: bool,
 }
 
 impl StreamTranslate for AnthropicPassthrough {
@@ -72,6 +74,7 @@ impl StreamTranslate for AnthropicPassthrough {
             if parsed.kind == "message_delta" && parsed.usage.is_some() {
                 self.final_usage = true;
             }
+            self.stopped |= parsed.kind == "message_stop";
             if parsed.kind == "error" {
                 self.error = Some(parsed.error.map(|e| e.message).unwrap_or_default());
             }
@@ -103,5 +106,9 @@ impl StreamTranslate for AnthropicPassthrough {
 
     fn upstream_error(&self) -> Option<String> {
         self.error.clone()
+    }
+
+    fn completed(&self) -> bool {
+        self.stopped
     }
 }

@@ -20,6 +20,9 @@ pub struct Observed {
     /// Responses API `*.delta` events: text, reasoning or function-call arguments.
     #[serde(default)]
     delta: Option<EventDelta>,
+    /// Responses API stream events: `response.completed` and the other terminal ones.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +34,8 @@ enum EventDelta {
 
 #[derive(Debug, Default, Deserialize)]
 struct ChoiceText {
+    #[serde(default)]
+    finish_reason: Option<String>,
     #[serde(default)]
     delta: Option<DeltaText>,
     /// Legacy completions stream the text here.
@@ -97,6 +102,21 @@ impl Observed {
     pub fn usage(&self) -> Option<Usage> {
         self.usage
             .or_else(|| self.response.as_ref().and_then(|r| r.usage))
+    }
+
+    /// This event ends an answer: a choice's finish reason, or a terminal Responses
+    /// API event.
+    pub fn finishes(&self) -> bool {
+        let terminal = matches!(
+            self.kind.as_deref(),
+            Some("response.completed" | "response.incomplete" | "response.failed")
+        );
+        terminal
+            || self
+                .choices
+                .iter()
+                .flatten()
+                .any(|choice| choice.finish_reason.is_some())
     }
 
     /// A chunk with usage and no choices: the chunk `include_usage` adds.

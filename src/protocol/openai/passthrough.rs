@@ -17,6 +17,8 @@ pub struct OpenAiPassthrough {
     hide_usage: bool,
     usage: Option<Usage>,
     text_chars: usize,
+    /// `[DONE]`, a finish reason or a terminal Responses event was seen.
+    completed: bool,
 }
 
 impl OpenAiPassthrough {
@@ -32,8 +34,10 @@ impl OpenAiPassthrough {
 impl StreamTranslate for OpenAiPassthrough {
     fn event(&mut self, event: SseEvent) -> Vec<Bytes> {
         let Some(observed) = Observed::parse(event.data.as_bytes()) else {
+            self.completed |= event.data.trim() == "[DONE]";
             return vec![event.raw];
         };
+        self.completed |= observed.finishes();
         self.text_chars += observed.text_chars();
         if let Some(usage) = observed.usage() {
             self.usage = Some(usage);
@@ -68,6 +72,10 @@ impl StreamTranslate for OpenAiPassthrough {
 
     fn upstream_error(&self) -> Option<String> {
         None
+    }
+
+    fn completed(&self) -> bool {
+        self.completed
     }
 }
 

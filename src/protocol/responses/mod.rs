@@ -125,4 +125,9 @@ impl StreamTranslate for ViaChat {
             .upstream_error()
             .or_else(|| self.outer.upstream_error())
     }
+
+    /// The chat stream underneath reached its end.
+    fn completed(&self) -> bool {
+        self.inner.completed()
+    }
 }

@@ -29,6 +29,8 @@ pub struct StreamTranslator {
     usage: Option<AnthropicUsage>,
     text_chars: usize,
     error: Option<String>,
+    /// `message_stop` was seen.
+    stopped: bool,
 }
 
 impl StreamTranslator {
@@ -239,7 +241,10 @@ impl StreamTranslate for StreamTranslator {
                 self.merge_usage(data.get("usage"));
                 Vec::new()
             }
-            "message_stop" => self.stop(),
+            "message_stop" => {
+                self.stopped = true;
+                self.stop()
+            }
             "error" => self.error(&data),
             _ => Vec::new(),
         }
@@ -271,5 +276,9 @@ impl StreamTranslate for StreamTranslator {
 
     fn upstream_error(&self) -> Option<String> {
         self.error.clone()
+    }
+
+    fn completed(&self) -> bool {
+        self.stopped
     }
 }

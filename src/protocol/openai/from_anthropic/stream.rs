@@ -7,7 +7,8 @@
 //! numbered from 0 in order of appearance and never overlap. The finish reason and the
 //! usage-only chunk are remembered; `[DONE]` (or the clean end of the body after a
 //! finish reason) closes the open block and sends `message_delta` and `message_stop`.
-//! A body cut before any finish reason gets no ending here: the relay reports the cut.
+//! A body that ends before any finish reason or `[DONE]` gets no ending here: the relay
+//! reports it as cut.
 
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -36,6 +37,8 @@ pub struct StreamTranslator {
     usage: Option<Usage>,
     text_chars: usize,
     error: Option<String>,
+    /// `[DONE]` was seen.
+    done: bool,
 }
 
 /// What a content block holds; a tool block names its entry in `tools`.
@@ -239,6 +242,7 @@ impl StreamTranslate for StreamTranslator {
         }
         if data == "[DONE]" {
             // The upstream says it is done: end even without a finish reason.
+            self.done = true;
             return if self.started { self.end() } else { Vec::new() };
         }
         let Ok(chunk) = serde_json::from_str::<Value>(data) else {
@@ -292,5 +296,9 @@ impl StreamTranslate for StreamTranslator {
 
     fn upstream_error(&self) -> Option<String> {
         self.error.clone()
+    }
+
+    fn completed(&self) -> bool {
+        self.done || self.finish_reason.is_some()
     }
 }
