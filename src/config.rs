@@ -15,6 +15,7 @@ mod edge;
 mod env;
 mod otel_env;
 mod raw;
+mod telemetry;
 
 pub use aliases::load_aliases;
 pub use edge::ConnectionSettings;
@@ -74,6 +75,9 @@ pub struct LogWriterSettings {
     pub flush_interval: Duration,
     /// Request logs older than this many days are deleted; 0 keeps them forever.
     pub retention_days: u64,
+    /// Hours of the usage rollup older than this many days are deleted; 0 keeps them
+    /// forever. Never shorter than `retention_days` (usage would under-count).
+    pub rollup_retention_days: u64,
     /// Whether queued rows are also appended to the journal file.
     pub journal: bool,
     /// Folder of the journal and the dead-letter file; `None` means next to the
@@ -213,6 +217,16 @@ impl Config {
             }
         }
         let edge = edge::settings(&raw, &file_error)?;
+        let (logs_days, rollup_days) = (
+            raw.log_writer.retention_days,
+            raw.log_writer.rollup_retention_days,
+        );
+        if logs_days != 0 && rollup_days != 0 && rollup_days < logs_days {
+            return Err(file_error(
+                "log_writer.rollup_retention_days",
+                &format!("must be 0 or at least log_writer.retention_days ({logs_days})"),
+            ));
+        }
         let alias_path = origin
             .parent()
             .unwrap_or(Path::new("."))
@@ -243,6 +257,7 @@ impl Config {
                 batch_size: raw.log_writer.batch_size,
                 flush_interval: Duration::from_millis(raw.log_writer.flush_interval_ms),
                 retention_days: raw.log_writer.retention_days,
+                rollup_retention_days: raw.log_writer.rollup_retention_days,
                 journal: raw.log_writer.journal,
                 dir: Some(raw.log_writer.dir.trim())
                     .filter(|d| !d.is_empty())
@@ -251,51 +266,11 @@ impl Config {
             max_body_bytes: usize::try_from(raw.server.max_body_bytes).unwrap_or(usize::MAX),
             shutdown_grace: Duration::from_secs(raw.server.shutdown_grace_seconds),
             aliases,
-            telemetry: otel_env::apply(telemetry_settings(raw.telemetry, &file_error)?, |name| {
-                std::env::var(name).ok()
-            })?,
+            telemetry: telemetry::settings(raw.telemetry, &file_error)?,
             anthropic_max_tokens: raw.anthropic.default_max_tokens,
             connections: edge.connections,
             login_attempts_per_minute: edge.login_attempts_per_minute,
             forward_headers: edge.forward_headers,
         })
     }
-}
-
-fn telemetry_settings(
-    raw: raw::TelemetrySection,
-    file_error: &dyn Fn(&str, &str) -> GatewayError,
-) -> Result<TelemetrySettings> {
-    let protocol = match raw.protocol.as_str() {
-        "http/protobuf" | "http" => OtlpProtocol::HttpProtobuf,
-        "grpc" => OtlpProtocol::Grpc,
-        other => {
-            return Err(file_error(
-                "telemetry.protocol",
-                &format!("`{other}` is not supported; expected \"http/protobuf\" or \"grpc\""),
-            ));
-        }
-    };
-    if !(0.0..=1.0).contains(&raw.sampling_ratio) {
-        return Err(file_error(
-            "telemetry.sampling_ratio",
-            "must be between 0.0 and 1.0",
-        ));
-    }
-    let endpoint = raw.otlp_endpoint.trim().to_string();
-    if !(endpoint.is_empty() || endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-    {
-        return Err(file_error(
-            "telemetry.otlp_endpoint",
-            "must start with http:// or https://",
-        ));
-    }
-    Ok(TelemetrySettings {
-        otlp_endpoint: Some(endpoint).filter(|e| !e.is_empty()),
-        protocol,
-        service_name: raw.service_name,
-        sampling_ratio: raw.sampling_ratio,
-        resource_attributes: raw.resource_attributes.into_iter().collect(),
-        metrics_token: Some(raw.metrics_token).filter(|t| !t.is_empty()),
-    })
 }

@@ -45,6 +45,8 @@ mod log_queue_full;
 mod log_request_id;
 #[path = "integration/login_limits.rs"]
 mod login_limits;
+#[path = "integration/logs_query_plans.rs"]
+mod logs_query_plans;
 #[path = "integration/metric_labels.rs"]
 mod metric_labels;
 #[path = "integration/models_cache.rs"]
@@ -75,6 +77,8 @@ mod relay_routing;
 mod relay_timeouts;
 #[path = "integration/responses.rs"]
 mod responses;
+#[path = "integration/rollup_retention.rs"]
+mod rollup_retention;
 #[path = "integration/stream_ends.rs"]
 mod stream_ends;
 #[path = "integration/telemetry.rs"]

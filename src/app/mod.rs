@@ -124,11 +124,8 @@ pub async fn start(
     // The tokenizer's vocabulary loads off the request path, once per process.
     tokio::task::spawn_blocking(crate::billing::estimate::warm_up);
     let last_used_flusher = state.last_used.spawn_flusher(state.store.clone());
-    let retention = crate::retention::spawn(
-        state.logs.clone(),
-        clock,
-        state.config.log_writer.retention_days,
-    );
+    let retention =
+        crate::retention::spawn(state.logs.clone(), clock, state.config.log_writer.clone());
 
     let addr = acceptor.local_addr();
     let app = Route::new()

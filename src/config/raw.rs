@@ -159,6 +159,7 @@ pub(super) struct LogWriterSection {
     pub(super) batch_size: usize,
     pub(super) flush_interval_ms: u64,
     pub(super) retention_days: u64,
+    pub(super) rollup_retention_days: u64,
     pub(super) journal: bool,
     pub(super) dir: String,
 }
@@ -170,6 +171,7 @@ impl Default for LogWriterSection {
             batch_size: 256,
             flush_interval_ms: 200,
             retention_days: 30,
+            rollup_retention_days: 400,
             journal: true,
             dir: String::new(),
         }

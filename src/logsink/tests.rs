@@ -62,6 +62,10 @@ impl LogStore for Memory {
     async fn delete_logs_before(&self, _: i64, _: i64) -> Result<u64> {
         Ok(0)
     }
+
+    async fn delete_rollup_before(&self, _: i64) -> Result<u64> {
+        Ok(0)
+    }
 }
 
 /// Starts a writer on `store` with the journal and dead-letter file in `dir`.
@@ -76,6 +80,7 @@ async fn start(
         batch_size,
         flush_interval: Duration::from_millis(flush_ms),
         retention_days: 0,
+        rollup_retention_days: 0,
         journal,
         dir: None,
     };

@@ -104,29 +104,10 @@ impl LogStore for SqlStore {
     }
 
     async fn list_logs(&self, f: &LogFilter) -> Result<Vec<RequestLog>> {
-        let sql = "SELECT * FROM request_logs WHERE ($1 IS NULL OR id < $1) \
-                   AND ($3 IS NULL OR user_id = $3) AND ($4 IS NULL OR token_id = $4) \
-                   AND ($5 IS NULL OR provider = $5) \
-                   AND ($6 IS NULL OR requested_model = $6 OR upstream_model = $6) \
-                   AND ($7 IS NULL OR request_type = $7) \
-                   AND ($8 IS NULL OR (status >= $8 * 100 AND status < $8 * 100 + 100)) \
-                   AND ($9 = FALSE OR status >= 400) \
-                   AND ($10 IS NULL OR ts >= $10) AND ($11 IS NULL OR ts < $11) \
-                   ORDER BY id DESC LIMIT $2";
-        Ok(on_pool!(&self.pool, p => sqlx::query_as(sql)
-            .bind(f.before_id)
-            .bind(f.limit)
-            .bind(f.user_id)
-            .bind(f.token_id)
-            .bind(f.provider.as_deref())
-            .bind(f.model.as_deref())
-            .bind(f.request_type.as_deref())
-            .bind(f.status_class)
-            .bind(f.errors_only)
-            .bind(f.from_ms)
-            .bind(f.to_ms)
-            .fetch_all(p)
-            .await)?)
+        Ok(on_pool!(&self.pool, p => {
+            let mut query = f.list_query("");
+            query.build_query_as().fetch_all(p).await
+        })?)
     }
 
     async fn get_log(&self, request_id: &str) -> Result<Option<RequestLog>> {
@@ -141,20 +122,21 @@ impl LogStore for SqlStore {
     async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64> {
         let sql = "DELETE FROM request_logs WHERE id IN \
                    (SELECT id FROM request_logs WHERE ts < $1 ORDER BY id LIMIT $2)";
-        let deleted = on_pool!(&self.pool, p => sqlx::query(sql)
+        Ok(on_pool!(&self.pool, p => sqlx::query(sql)
             .bind(before_ms)
             .bind(limit)
             .execute(p)
             .await
-            .map(|done| done.rows_affected()))?;
-        // The rollup of hours wholly before the cutoff goes with the rows.
-        let rollup = "DELETE FROM usage_hourly WHERE hour + 3600000 <= $1";
-        on_pool!(&self.pool, p => sqlx::query(rollup)
+            .map(|done| done.rows_affected()))?)
+    }
+
+    async fn delete_rollup_before(&self, before_ms: i64) -> Result<u64> {
+        let sql = "DELETE FROM usage_hourly WHERE hour + 3600000 <= $1";
+        Ok(on_pool!(&self.pool, p => sqlx::query(sql)
             .bind(before_ms)
             .execute(p)
             .await
-            .map(|done| done.rows_affected()))?;
-        Ok(deleted)
+            .map(|done| done.rows_affected()))?)
     }
 }
 

@@ -5,6 +5,7 @@
 mod account_sql;
 mod audit_sql;
 mod fault;
+mod log_query;
 mod log_sql;
 mod pool;
 mod price_sql;
@@ -132,6 +133,9 @@ pub trait LogStore: Send + Sync {
     async fn usage(&self, query: &UsageQuery) -> Result<Vec<UsageGroup>>;
     /// Deletes up to `limit` of the oldest rows older than `before_ms`; returns how many.
     async fn delete_logs_before(&self, before_ms: i64, limit: i64) -> Result<u64>;
+    /// Deletes the hourly usage rollup of hours wholly before `before_ms`; returns how
+    /// many rollup rows.
+    async fn delete_rollup_before(&self, before_ms: i64) -> Result<u64>;
 }
 
 /// A unique-constraint violation becomes `Conflict` with `what` in its message.
